@@ -1,0 +1,328 @@
+"""Publish one load into the analysts' DuckDB database, atomically.
+
+DuckDB allows one writer process, and a reader that holds the file open would block a writer that
+opened the same file. So a load never writes the published file in place: it copies the published
+database to a sibling file, writes the load into the copy (replacing that load's rows if it was
+published before), checkpoints it, and renames it over the published file. A reader that had the
+old file open keeps reading the old, complete version; a reader that opens the file afterwards
+sees the new, complete version. Nobody sees half a load, and readers never block a load. Writers
+are serialised by an advisory lock on a `.lock` file beside the database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+SCHEMA_VERSION = "1"
+
+EXTRACT_NAMES = ("penduduk", "tanah", "kendaraan", "rumah", "wilayah")
+
+# Table -> (column DDL, table comment, {column: comment}). Column order is the published order.
+TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
+    "loads": (
+        [
+            ("load_id", "VARCHAR NOT NULL", "Identifier of the load: load date and scope"),
+            ("load_date", "DATE NOT NULL", "Reference date of the load (ages, tax windows)"),
+            ("scope", "VARCHAR NOT NULL", "Regency codes the load covers, e.g. 35.10"),
+            ("policy_version", "VARCHAR NOT NULL", "Version of the eligibility policy file used"),
+            ("schema_version", "VARCHAR NOT NULL", "Version of this database's table contract"),
+            ("started_at", "TIMESTAMPTZ NOT NULL", "When the load started"),
+            ("finished_at", "TIMESTAMPTZ NOT NULL", "When the load was published"),
+        ]
+        + [
+            col
+            for name in EXTRACT_NAMES
+            for col in (
+                (f"{name}_file", "VARCHAR", f"File name of the {name} extract"),
+                (f"{name}_sha256", "VARCHAR", f"SHA-256 of the {name} extract file"),
+                (f"{name}_rows", "BIGINT", f"Data rows in the {name} extract file"),
+                (f"{name}_quarantined", "BIGINT", f"Rows of the {name} extract with a quarantine finding"),
+                (f"{name}_rejected", "BIGINT", f"Rows of the {name} extract rejected from the load"),
+            )
+        ],
+        "One row per published load.",
+    ),
+    "households": (
+        [
+            ("load_id", "VARCHAR NOT NULL", "Load that produced the row"),
+            ("no_kk", "VARCHAR NOT NULL", "Family card number (Kartu Keluarga)"),
+            ("kode_wilayah", "VARCHAR", "Village code PP.KK.CC.DDDD of the household"),
+            ("kode_kecamatan", "VARCHAR", "District code PP.KK.CC"),
+            ("kode_kabupaten", "VARCHAR", "Regency/city code PP.KK"),
+            ("head_nik", "VARCHAR", "NIK of the head of household"),
+            ("head_name", "VARCHAR", "Name of the head of household"),
+            ("members", "INTEGER", "Living members"),
+            ("score", "INTEGER", "Welfare score: sum of mart.score_components points (higher = better off)"),
+            ("desil", "INTEGER", "Person-weighted welfare decile 1-10 (1 = poorest); NULL when not scored"),
+            ("status", "VARCHAR", "ELIGIBLE, EXCLUDED or REVIEW"),
+            ("programs", "VARCHAR[]", "Programs the household is eligible for: PKH, SEMBAKO, PBI_JK"),
+            ("policy_version", "VARCHAR", "Version of the policy file that decided"),
+        ],
+        "One row per household (NO_KK of the registry) and load, with its decision.",
+    ),
+    "household_reasons": (
+        [
+            ("load_id", "VARCHAR NOT NULL", "Load that produced the row"),
+            ("no_kk", "VARCHAR NOT NULL", "Household the reason applies to"),
+            ("kind", "VARCHAR", "EXCLUSION or REVIEW"),
+            ("code", "VARCHAR", "Reason code of the policy, e.g. CAR_OWNER"),
+            ("description", "VARCHAR", "The reason in Indonesian, as shown to the family"),
+            ("evidence_source", "VARCHAR", "penduduk, tanah, kendaraan, rumah or score"),
+            ("evidence_id", "VARCHAR", "Record behind the evidence: NIK, NIB, NO_RANGKA or NO_KK"),
+            ("evidence", "VARCHAR", "The fact, in words"),
+            ("link_method", "VARCHAR", "How the evidence record was linked to the household"),
+            ("link_score", "DOUBLE", "Score of that link (1.0 for NIK links)"),
+        ],
+        "One row per reason a household was excluded or sent to review, with its evidence.",
+    ),
+    "score_components": (
+        [
+            ("load_id", "VARCHAR NOT NULL", "Load that produced the row"),
+            ("no_kk", "VARCHAR NOT NULL", "Household"),
+            ("component", "VARCHAR", "Component of the welfare score"),
+            ("value", "VARCHAR", "The fact that was scored"),
+            ("points", "INTEGER", "Points given for it"),
+        ],
+        "One row per household and score component; points sum to mart.households.score.",
+    ),
+    "members": (
+        [
+            ("load_id", "VARCHAR NOT NULL", "Load that produced the row"),
+            ("nik", "VARCHAR NOT NULL", "Person's NIK"),
+            ("no_kk", "VARCHAR NOT NULL", "Household"),
+            ("name", "VARCHAR", "Full name as in the registry"),
+            ("sex", "VARCHAR", "LAKI-LAKI or PEREMPUAN"),
+            ("age", "INTEGER", "Age in whole years at the load date"),
+            ("relation", "VARCHAR", "Relation to the head (STAT_HBKEL)"),
+            ("occupation", "VARCHAR", "Occupation (JENIS_PKRJN)"),
+            ("nik_warning", "VARCHAR", "Quarantine warning on the NIK, e.g. NIK_DATE_MISMATCH"),
+        ],
+        "One row per living registry person and load.",
+    ),
+    "asset_links": (
+        [
+            ("load_id", "VARCHAR NOT NULL", "Load that produced the row"),
+            ("source", "VARCHAR NOT NULL", "tanah, kendaraan or rumah"),
+            ("row_number", "BIGINT", "1-based data row in the source file"),
+            ("record_id", "VARCHAR", "NIB, NO_RANGKA or NO_KK of the record"),
+            ("nik", "VARCHAR", "Registry person the record is linked to"),
+            ("no_kk", "VARCHAR", "Household the record counts for"),
+            ("method", "VARCHAR", "NIK_EXACT, NIK_REPAIRED, NAME_MATCH, AMBIGUOUS or UNLINKED"),
+            ("score", "DOUBLE", "Link score 0-1 (1.0 for NIK links, NULL when unlinked)"),
+            ("note", "VARCHAR", "Why: conflict, company NPWP, out of scope, no candidate ..."),
+            ("candidates", "VARCHAR[]", "Candidate NIKs of an ambiguous or uncertain match"),
+        ],
+        "One row per land, vehicle and housing record, with how it was linked.",
+    ),
+    "quarantine": (
+        [
+            ("load_id", "VARCHAR NOT NULL", "Load that produced the row"),
+            ("source", "VARCHAR NOT NULL", "Extract: penduduk, tanah, kendaraan, rumah, wilayah"),
+            ("row_number", "BIGINT", "1-based data row of the file; NULL for a file-level finding"),
+            ("record_id", "VARCHAR", "The row's key as written (NIK, NIB, NO_RANGKA, NO_KK)"),
+            ("column", "VARCHAR", "Source column that broke the rule"),
+            ("rule", "VARCHAR", "Rule broken (see docs/validation.md)"),
+            ("value", "VARCHAR", "The offending value as written"),
+            ("action", "VARCHAR", "ROW_REJECTED, VALUE_DROPPED or FLAGGED"),
+        ],
+        "One row per broken rule in a source row.",
+    ),
+    "eligibility_changes": (
+        [
+            ("load_id", "VARCHAR NOT NULL", "Load that produced the row"),
+            ("previous_load_id", "VARCHAR", "Last published load it is compared with"),
+            ("no_kk", "VARCHAR NOT NULL", "Household in this load"),
+            ("previous_no_kk", "VARCHAR", "Household in the previous load (differs when NO_KK changed)"),
+            ("previous_status", "VARCHAR", "Status in the previous load"),
+            ("status", "VARCHAR", "Status in this load"),
+            ("previous_desil", "INTEGER", "Decile in the previous load"),
+            ("desil", "INTEGER", "Decile in this load"),
+            ("change", "VARCHAR", "NEWLY_ELIGIBLE, NEWLY_EXCLUDED, TO_REVIEW, DISSOLVED, NEW_HOUSEHOLD, DECILE_MOVED"),
+            ("reason_codes", "VARCHAR[]", "Reason codes that explain the change"),
+        ],
+        "One row per household whose status or decile changed since the previous load.",
+    ),
+}
+
+
+def table_columns(table: str) -> list[str]:
+    return [name for name, _, _ in TABLES[table][0]]
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS mart")
+    for table, (columns, comment) in TABLES.items():
+        ddl = ", ".join(f'"{name}" {typ}' for name, typ, _ in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS mart.{table} ({ddl})")
+        existing = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'mart' AND table_name = ?",
+            [table],
+        ).fetchall()}
+        for name, typ, _ in columns:  # columns added by a later schema version
+            if name not in existing:
+                con.execute(f'ALTER TABLE mart.{table} ADD COLUMN "{name}" {typ.replace(" NOT NULL", "")}')
+        con.execute(f"COMMENT ON TABLE mart.{table} IS {_quote(comment)}")
+        for name, _, col_comment in columns:
+            con.execute(f'COMMENT ON COLUMN mart.{table}."{name}" IS {_quote(col_comment)}')
+        con.execute(
+            f"CREATE OR REPLACE VIEW mart.{table}_latest AS SELECT * FROM mart.{table} "
+            "WHERE load_id = (SELECT load_id FROM mart.loads ORDER BY load_date DESC, finished_at DESC LIMIT 1)"
+        )
+        con.execute(f"COMMENT ON VIEW mart.{table}_latest IS {_quote(comment + ' Newest published load only.')}")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, load_id: str) -> None:
+    columns = table_columns(table)
+    frame = frame.with_columns(pl.lit(load_id).alias("load_id"))
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"mart.{table}: the frame lacks columns {missing}")
+    arrow = frame.select(columns).to_arrow()
+    con.register("_incoming", arrow)
+    try:
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        con.execute(f"INSERT INTO mart.{table} ({quoted}) SELECT {quoted} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+CHANGES_SQL = """
+WITH prev AS (
+    SELECT load_id FROM mart.loads
+    WHERE scope = $scope AND load_id <> $load_id AND load_date <= $load_date
+    ORDER BY load_date DESC, finished_at DESC LIMIT 1
+),
+cur AS (SELECT * FROM mart.households WHERE load_id = $load_id),
+old AS (SELECT h.* FROM mart.households h JOIN prev USING (load_id)),
+-- a household is matched by NO_KK, and a NO_KK that disappeared by its former head's NIK
+-- (a living person of the current load: the former head, now in another family card)
+old_gone AS (SELECT * FROM old WHERE no_kk NOT IN (SELECT no_kk FROM cur)),
+moved AS (
+    SELECT og.no_kk AS previous_no_kk, m.no_kk
+    FROM old_gone og JOIN mart.members m ON m.load_id = $load_id AND m.nik = og.head_nik
+),
+pairs AS (
+    SELECT cur.no_kk, old.no_kk AS previous_no_kk FROM cur JOIN old USING (no_kk)
+    UNION ALL
+    SELECT no_kk, previous_no_kk FROM moved WHERE no_kk NOT IN (SELECT no_kk FROM old)
+    UNION ALL
+    SELECT cur.no_kk, NULL FROM cur
+    WHERE cur.no_kk NOT IN (SELECT no_kk FROM old) AND cur.no_kk NOT IN (SELECT no_kk FROM moved)
+),
+joined AS (
+    SELECT p.no_kk, p.previous_no_kk, o.status AS previous_status, c.status,
+           o.desil AS previous_desil, c.desil
+    FROM pairs p JOIN cur c ON c.no_kk = p.no_kk
+    LEFT JOIN old o ON o.no_kk = p.previous_no_kk
+),
+classified AS (
+    SELECT *,
+        CASE
+            WHEN previous_status IS NULL AND status = 'ELIGIBLE' THEN 'NEW_HOUSEHOLD'
+            WHEN previous_status IS NULL THEN NULL
+            WHEN status = 'EXCLUDED' AND previous_status <> 'EXCLUDED'
+                 AND EXISTS (SELECT 1 FROM mart.household_reasons r WHERE r.load_id = $load_id
+                             AND r.no_kk = joined.no_kk AND r.code = 'HOUSEHOLD_DISSOLVED') THEN 'DISSOLVED'
+            WHEN status = 'ELIGIBLE' AND previous_status <> 'ELIGIBLE' THEN 'NEWLY_ELIGIBLE'
+            WHEN status = 'EXCLUDED' AND previous_status <> 'EXCLUDED' THEN 'NEWLY_EXCLUDED'
+            WHEN status = 'REVIEW' AND previous_status <> 'REVIEW' THEN 'TO_REVIEW'
+            WHEN desil IS DISTINCT FROM previous_desil THEN 'DECILE_MOVED'
+        END AS change
+    FROM joined
+),
+reasons_now AS (
+    SELECT no_kk, list(DISTINCT code ORDER BY code) AS codes
+    FROM mart.household_reasons WHERE load_id = $load_id GROUP BY no_kk
+),
+reasons_before AS (
+    SELECT no_kk, list(DISTINCT code ORDER BY code) AS codes
+    FROM mart.household_reasons r JOIN prev USING (load_id) GROUP BY no_kk
+)
+SELECT $load_id AS load_id, (SELECT load_id FROM prev) AS previous_load_id,
+       c.no_kk, c.previous_no_kk, c.previous_status, c.status, c.previous_desil, c.desil, c.change,
+       CASE
+           WHEN c.change = 'DECILE_MOVED' THEN ['DECILE_MOVED']
+           WHEN len(list_filter(coalesce(rn.codes, []), lambda x: NOT list_contains(coalesce(rb.codes, []), x))) > 0
+               THEN list_filter(coalesce(rn.codes, []), lambda x: NOT list_contains(coalesce(rb.codes, []), x))
+           ELSE coalesce(rn.codes, [])
+       END AS reason_codes
+FROM classified c
+LEFT JOIN reasons_now rn ON rn.no_kk = c.no_kk
+LEFT JOIN reasons_before rb ON rb.no_kk = c.previous_no_kk
+WHERE c.change IS NOT NULL AND (SELECT load_id FROM prev) IS NOT NULL
+"""
+
+
+@contextmanager
+def _writer_lock(db_path: Path):
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def publish_warehouse(
+    db_path: Path,
+    load: Mapping,
+    tables: Mapping[str, pl.DataFrame],
+    *,
+    threads: int | None = None,
+) -> dict[str, int]:
+    """Write one load (the `loads` row and every mart table's rows) into the database at `db_path`.
+
+    `load` holds the columns of `mart.loads`; `tables` the frames of the other tables except
+    `eligibility_changes`, which is computed here against the previous published load of the same
+    scope. Returns row counts per table. Replaces the load's rows if it was published before.
+    """
+    db_path = Path(db_path)
+    load_id = load["load_id"]
+    with _writer_lock(db_path):
+        tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        if db_path.exists():
+            shutil.copyfile(db_path, tmp)
+        counts: dict[str, int] = {}
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                if threads:
+                    con.execute(f"SET threads = {int(threads)}")
+                con.execute("BEGIN TRANSACTION")
+                _create_schema(con)
+                for table in TABLES:
+                    con.execute(f"DELETE FROM mart.{table} WHERE load_id = ?", [load_id])
+                _insert(con, "loads", pl.DataFrame([dict(load)]), load_id)
+                for table, frame in tables.items():
+                    _insert(con, table, frame, load_id)
+                    counts[table] = frame.height
+                changes = con.sql(
+                    CHANGES_SQL,
+                    params={"load_id": load_id, "scope": load["scope"], "load_date": load["load_date"]},
+                ).pl()
+                _insert(con, "eligibility_changes", changes, load_id)
+                counts["eligibility_changes"] = changes.height
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            os.replace(tmp, db_path)
+        finally:
+            tmp.unlink(missing_ok=True)
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+    return counts

@@ -1,0 +1,242 @@
+"""Publishing: the DuckDB mart is idempotent and atomic; exports are masked, partitioned, verifiable."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow.dataset as ds
+import pytest
+
+from assets.publishing.exports import export_frames, mask_nik, verify_manifest, write_exports
+from assets.publishing.warehouse import TABLES, publish_warehouse, table_columns
+
+NIK_A = "3510154501900001"
+NIK_B = "3510150101850002"
+
+
+def _load(load_date: date, scope: str = "35.10") -> dict:
+    row = {
+        "load_id": f"{load_date.isoformat()}_{scope}",
+        "load_date": load_date,
+        "scope": scope,
+        "policy_version": "test",
+        "schema_version": "1",
+        "started_at": datetime(2026, 1, 1, tzinfo=timezone.utc),
+        "finished_at": datetime.now(timezone.utc),
+    }
+    for name in ("penduduk", "tanah", "kendaraan", "rumah", "wilayah"):
+        row.update({f"{name}_file": f"{name}.csv", f"{name}_sha256": "0" * 64, f"{name}_rows": 1,
+                    f"{name}_quarantined": 0, f"{name}_rejected": 0})
+    return row
+
+
+def _households(statuses: dict[str, tuple[str, int | None, str]]) -> pl.DataFrame:
+    """no_kk -> (status, desil, head_nik)"""
+    rows = []
+    for no_kk, (status, desil, head) in statuses.items():
+        rows.append({
+            "no_kk": no_kk, "kode_wilayah": "35.10.15.2004", "kode_kecamatan": "35.10.15",
+            "kode_kabupaten": "35.10", "head_nik": head, "head_name": "SURATMI", "members": 2,
+            "score": 20, "desil": desil, "status": status,
+            "programs": ["SEMBAKO"] if status == "ELIGIBLE" else [], "policy_version": "test",
+        })
+    return pl.DataFrame(rows, schema_overrides={"desil": pl.Int32, "members": pl.Int32, "score": pl.Int32})
+
+
+def _empty(table: str) -> pl.DataFrame:
+    return pl.DataFrame({c: [] for c in table_columns(table) if c != "load_id"})
+
+
+def _tables(hh: pl.DataFrame, reasons: list[dict] | None = None, members: list[tuple[str, str]] | None = None):
+    reason_frame = (
+        pl.DataFrame(reasons) if reasons else _empty("household_reasons")
+    )
+    member_rows = [
+        {"nik": nik, "no_kk": kk, "name": "X", "sex": "PEREMPUAN", "age": 40, "relation": "KEPALA KELUARGA",
+         "occupation": "PETANI/PEKEBUN", "nik_warning": None}
+        for nik, kk in (members or [])
+    ]
+    return {
+        "households": hh,
+        "household_reasons": reason_frame,
+        "score_components": _empty("score_components"),
+        "members": pl.DataFrame(member_rows) if member_rows else _empty("members"),
+        "asset_links": _empty("asset_links"),
+        "quarantine": _empty("quarantine"),
+    }
+
+
+def _reason(no_kk: str, code: str, kind: str = "EXCLUSION") -> dict:
+    return {"no_kk": no_kk, "kind": kind, "code": code, "description": "x", "evidence_source": "rumah",
+            "evidence_id": no_kk, "evidence": "fakta", "link_method": "NIK_EXACT", "link_score": 1.0}
+
+
+def test_every_mart_table_and_latest_view_exist_with_comments(tmp_path):
+    db = tmp_path / "w.duckdb"
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(_households({"1" * 16: ("ELIGIBLE", 2, NIK_A)})))
+    con = duckdb.connect(str(db), read_only=True)
+    names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name='mart'").fetchall()}
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE schema_name='mart'").fetchall()}
+    assert names == set(TABLES)
+    assert views == {f"{t}_latest" for t in TABLES}
+    comment = con.execute(
+        "SELECT comment FROM duckdb_columns() WHERE schema_name='mart' AND table_name='households' AND column_name='desil'"
+    ).fetchone()[0]
+    assert "decile" in comment.lower()
+
+
+def test_rerunning_a_load_replaces_its_rows(tmp_path):
+    db = tmp_path / "w.duckdb"
+    hh = _households({"1" * 16: ("ELIGIBLE", 2, NIK_A), "2" * 16: ("EXCLUDED", 9, NIK_B)})
+    for _ in range(2):
+        publish_warehouse(db, _load(date(2026, 1, 1)), _tables(hh))
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM mart.households").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM mart.loads").fetchone()[0] == 1
+
+
+def test_latest_view_shows_only_newest_load(tmp_path):
+    db = tmp_path / "w.duckdb"
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(_households({"1" * 16: ("ELIGIBLE", 2, NIK_A)})))
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(_households({"1" * 16: ("REVIEW", 2, NIK_A)})))
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM mart.households").fetchone()[0] == 2
+    assert con.execute("SELECT status FROM mart.households_latest").fetchall() == [("REVIEW",)]
+
+
+def test_changes_between_loads(tmp_path):
+    db = tmp_path / "w.duckdb"
+    kk1, kk2, kk3, kk4, kk_new, kk_moved = "1" * 16, "2" * 16, "3" * 16, "4" * 16, "5" * 16, "6" * 16
+    first = _households({
+        kk1: ("ELIGIBLE", 2, NIK_A),   # gets a car
+        kk2: ("ELIGIBLE", 3, NIK_B),   # dissolves
+        kk3: ("EXCLUDED", 9, "3510150101850003"),  # unchanged
+        kk4: ("ELIGIBLE", 1, "3510150101850004"),  # NO_KK changes, head stays
+    })
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(first))
+    second = _households({
+        kk1: ("EXCLUDED", 2, NIK_A),
+        kk2: ("EXCLUDED", None, NIK_B),
+        kk3: ("EXCLUDED", 9, "3510150101850003"),
+        kk_moved: ("ELIGIBLE", 3, "3510150101850004"),
+        kk_new: ("ELIGIBLE", 1, "3510150101850005"),
+    })
+    reasons = [_reason(kk1, "CAR_OWNER"), _reason(kk2, "HOUSEHOLD_DISSOLVED"), _reason(kk3, "HIGH_ELECTRICITY")]
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(second, reasons, [("3510150101850004", kk_moved)]))
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(
+        "SELECT no_kk, previous_no_kk, change, reason_codes FROM mart.eligibility_changes ORDER BY no_kk"
+    ).fetchall()
+    got = {r[0]: (r[1], r[2], r[3]) for r in rows}
+    assert got[kk1] == (kk1, "NEWLY_EXCLUDED", ["CAR_OWNER"])
+    assert got[kk2] == (kk2, "DISSOLVED", ["HOUSEHOLD_DISSOLVED"])
+    assert got[kk_new] == (None, "NEW_HOUSEHOLD", [])
+    assert got[kk_moved] == (kk4, "DECILE_MOVED", ["DECILE_MOVED"])
+    assert kk3 not in got
+
+
+def _hold_reader(db: str, ready, release, out):
+    con = duckdb.connect(db, read_only=True)
+    before = con.execute("SELECT count(*) FROM mart.households").fetchone()[0]
+    ready.set()
+    release.wait(60)
+    after = con.execute("SELECT count(*) FROM mart.households").fetchone()[0]
+    out.put((before, after))
+    con.close()
+
+
+def test_a_reader_in_another_process_never_blocks_a_load_nor_sees_half_of_it(tmp_path):
+    db = tmp_path / "w.duckdb"
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(_households({"1" * 16: ("ELIGIBLE", 2, NIK_A)})))
+    ctx = mp.get_context("spawn")
+    ready, release, out = ctx.Event(), ctx.Event(), ctx.Queue()
+    reader = ctx.Process(target=_hold_reader, args=(str(db), ready, release, out))
+    reader.start()
+    try:
+        assert ready.wait(60)
+        many = _households({str(i).zfill(16): ("ELIGIBLE", 2, NIK_A) for i in range(1, 501)})
+        publish_warehouse(db, _load(date(2026, 2, 1)), _tables(many))  # must not block or fail
+        release.set()
+        before, after = out.get(timeout=60)
+    finally:
+        reader.join(60)
+    assert (before, after) == (1, 1)  # the open reader keeps its consistent snapshot
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM mart.households_latest").fetchone()[0] == 500
+
+
+def test_mask_nik():
+    frame = pl.DataFrame({"nik": [NIK_A, None, "12345"]})
+    assert frame.select(mask_nik(pl.col("nik")))["nik"].to_list() == ["351015******0001", None, "12345"]
+
+
+def test_exports_partitioned_masked_and_verifiable(tmp_path):
+    hh = _households({"1" * 16: ("ELIGIBLE", 2, NIK_A), "2" * 16: ("EXCLUDED", 9, NIK_B)}).with_columns(
+        pl.lit("JL. MAWAR 1").alias("alamat"), pl.lit("001").alias("no_rt"), pl.lit("002").alias("no_rw")
+    )
+    hh = hh.with_columns(
+        pl.when(pl.col("no_kk") == "2" * 16).then(pl.lit("35.10.12")).otherwise(pl.col("kode_kecamatan")).alias("kode_kecamatan")
+    )
+    reasons = pl.DataFrame([{**_reason("2" * 16, "STATE_EMPLOYEE"), "evidence_source": "penduduk", "evidence_id": NIK_B,
+                             "evidence": f"anggota {NIK_B} PNS"}])
+    villages = pl.DataFrame({"KODE": ["35.10.15.2004"], "NAMA": ["Kemiren"]})
+    ehh, ers = export_frames(hh, reasons, villages)
+    manifest = write_exports(tmp_path / "exports", load_id="L", load_date="2026-01-01", policy_version="p",
+                             households=ehh, reasons=ers)
+    folder = tmp_path / "exports" / "2026-01-01"
+    assert (folder / "kode_kabupaten=3510" / "kode_kecamatan=35.10.15" / "households.parquet").exists()
+    assert verify_manifest(folder) == []
+    assert {f["path"] for f in manifest["files"]} >= {
+        "kode_kabupaten=3510/kode_kecamatan=35.10.12/reasons.parquet",
+        "kode_kabupaten=3510/kode_kecamatan=35.10.15/households.parquet",
+    }
+    on_disk = json.loads((folder / "manifest.json").read_text())
+    assert on_disk["schema_version"] and on_disk["policy_version"] == "p"
+
+    household_files = sorted(str(p) for p in folder.rglob("households.parquet"))
+    table = ds.dataset(household_files, format="parquet", partitioning="hive", partition_base_dir=str(folder)).to_table()
+    assert set(table.column_names) >= {"no_kk", "head_nik", "alamat", "nama_desa", "kode_kecamatan", "kode_kabupaten"}
+    assert table.num_rows == 2
+    via_duck = duckdb.sql(
+        f"SELECT * FROM read_parquet('{folder}/**/households.parquet', hive_partitioning=true)"
+    ).pl()
+    assert via_duck.height == 2
+    assert set(via_duck["head_nik"]) == {"351015******0001", "351015******0002"}
+    rs = duckdb.sql(f"SELECT * FROM read_parquet('{folder}/**/reasons.parquet', hive_partitioning=true)").pl()
+    assert rs["evidence_id"].to_list() == ["351015******0002"]
+    assert NIK_B not in rs["evidence"][0]
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_parquet(household_files)
+    assert len(frame) == 2
+    assert sorted(frame["kode_kecamatan"].astype(str)) == ["35.10.12", "35.10.15"]
+
+    # a tampered file is caught
+    target = folder / "kode_kabupaten=3510" / "kode_kecamatan=35.10.15" / "households.parquet"
+    target.write_bytes(target.read_bytes()[:-10])
+    assert verify_manifest(folder)
+
+
+def test_export_killed_half_way_leaves_no_finished_looking_folder(tmp_path, monkeypatch):
+    import assets.publishing.exports as ex
+
+    hh = _households({"1" * 16: ("ELIGIBLE", 2, NIK_A)})
+    calls = {"n": 0}
+    real = ex._sha256
+
+    def boom(path):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(path)
+
+    monkeypatch.setattr(ex, "_sha256", boom)
+    with pytest.raises(KeyboardInterrupt):
+        write_exports(tmp_path, load_id="L", load_date="2026-01-01", policy_version="p", households=hh,
+                      reasons=_empty("household_reasons").with_columns(pl.lit(None, pl.String).alias("kode_kecamatan")))
+    assert not (tmp_path / "2026-01-01").exists()
+    assert not list(Path(tmp_path).glob(".tmp-*"))
