@@ -1,0 +1,35 @@
+# Perlinsos: `make run` sets up and runs a real load on the committed sample; `make test` runs the tests.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: install run test ui sample clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11) on PATH; set PYTHON=..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@mkdir -p $(DAGSTER_HOME)
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/perlinsos load --extracts data/sample --warehouse warehouse/perlinsos.duckdb --exports exports
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+ui: $(STAMP)
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml
+
+sample: $(STAMP)
+	$(BIN)/perlinsos synth --persons 5000 --seed 20261101 --districts 35.10.15,35.10.12 --load-date 2026-11-01 --out data/sample
+
+clean:
+	rm -rf warehouse exports .dagster_home

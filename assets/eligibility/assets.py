@@ -1,0 +1,50 @@
+"""Eligibility: households, welfare score, deciles, reasons with evidence, status and programs."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+from assets.eligibility.evaluate import evaluate
+
+GROUP = "eligibility"
+
+
+@dg.multi_asset(
+    group_name=GROUP,
+    outs={
+        "members": dg.AssetOut(description="Living registry persons of each household, with age at the load date."),
+        "households": dg.AssetOut(description="One row per household: head, members, score, decile, status, programs."),
+        "household_reasons": dg.AssetOut(description="Every exclusion and review reason, with its evidence."),
+        "score_components": dg.AssetOut(description="Every household's points per component of the welfare score."),
+    },
+)
+def eligibility(
+    penduduk: pl.DataFrame,
+    penduduk_flags: pl.DataFrame,
+    rumah: pl.DataFrame,
+    tanah: pl.DataFrame,
+    kendaraan: pl.DataFrame,
+    asset_links: pl.DataFrame,
+    policy,
+    load_info: dict,
+):
+    result = evaluate(penduduk, penduduk_flags, rumah, tanah, kendaraan, asset_links, policy, load_info["load_date"])
+    hh = result.households
+    status_meta = {f"status/{s}": n for s, n in hh.group_by("status").len().sort("status").iter_rows()}
+    reason_meta = {
+        f"reason/{c}": n
+        for c, n in result.reasons.group_by("code").agg(pl.col("no_kk").n_unique()).sort("code").iter_rows()
+    }
+    yield dg.Output(result.members, output_name="members", metadata={"dagster/row_count": result.members.height})
+    yield dg.Output(
+        hh,
+        output_name="households",
+        metadata={"dagster/row_count": hh.height, "policy_version": policy.version, **status_meta},
+    )
+    yield dg.Output(
+        result.reasons, output_name="household_reasons", metadata={"dagster/row_count": result.reasons.height, **reason_meta}
+    )
+    yield dg.Output(
+        result.components, output_name="score_components", metadata={"dagster/row_count": result.components.height}
+    )

@@ -1,0 +1,78 @@
+"""Ingest: read each extract of the folder as text, with its file's SHA-256 and row count."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from assets.ingest.read import read_extract, read_load_info
+from pipelines.resources import PerlinsosSettings
+from schemas.extracts import EXTRACTS
+from schemas.policy import load_policy
+
+GROUP = "ingest"
+
+
+def _ingest_asset(name: str) -> dg.AssetsDefinition:
+    @dg.multi_asset(
+        name=f"ingest_{name}",
+        group_name=GROUP,
+        outs={
+            f"raw_{name}": dg.AssetOut(
+                description=f"The {name} extract as text: every contract column a string, plus ROW_NUMBER."
+            ),
+            f"raw_{name}_file": dg.AssetOut(
+                description=f"The {name} extract file: name, SHA-256, data rows, extra columns."
+            ),
+        },
+    )
+    def _ingest(context: dg.AssetExecutionContext, settings: PerlinsosSettings):
+        raw = read_extract(Path(settings.extracts_dir), name)
+        info = {
+            "file": raw.path.name,
+            "sha256": raw.sha256,
+            "rows": raw.rows,
+            "extra_columns": list(raw.extra_columns),
+        }
+        if raw.extra_columns:
+            context.log.warning(f"{raw.path.name}: extra columns ignored: {', '.join(raw.extra_columns)}")
+        meta = {"file": raw.path.name, "sha256": raw.sha256, "dagster/row_count": raw.rows}
+        yield dg.Output(raw.frame, output_name=f"raw_{name}", metadata=meta)
+        yield dg.Output(info, output_name=f"raw_{name}_file", metadata={"extra_columns": len(raw.extra_columns)})
+
+    return _ingest
+
+
+ingest_assets = [_ingest_asset(name) for name in EXTRACTS]
+
+
+@dg.asset(group_name=GROUP, description="The eligibility policy of this load (data/policy.toml by default).")
+def policy(settings: PerlinsosSettings):
+    pol = load_policy(Path(settings.policy_path) if settings.policy_path else None)
+    return dg.Output(pol, metadata={"policy_version": pol.version})
+
+
+@dg.asset(
+    group_name=GROUP,
+    description="Identity of the load: load date and scope (load.json, else the run's date and the "
+    "regencies of wilayah.csv), its load_id and start time.",
+)
+def load_info(settings: PerlinsosSettings, wilayah: pl.DataFrame) -> dg.Output[dict]:
+    info = read_load_info(Path(settings.extracts_dir))
+    load_date = settings.load_date_override() or info.load_date or date.today()
+    if info.scope:
+        regencies = sorted(s.strip() for s in info.scope.split("+") if s.strip())
+    else:
+        regencies = sorted(wilayah.filter(pl.col("LEVEL") == "KABUPATEN")["KODE"].to_list())
+    scope = "+".join(regencies)
+    load = {
+        "load_id": f"{load_date.isoformat()}_{scope}",
+        "load_date": load_date,
+        "scope": scope,
+        "regencies": regencies,
+        "started_at": datetime.now(timezone.utc),
+    }
+    return dg.Output(load, metadata={"load_id": load["load_id"], "load_date": load_date.isoformat(), "scope": scope})

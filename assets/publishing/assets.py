@@ -1,0 +1,112 @@
+"""Publishing: the analysts' DuckDB database and the district offices' Parquet exports."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from assets.publishing.exports import export_frames, write_exports
+from assets.publishing.warehouse import EXTRACT_NAMES, SCHEMA_VERSION, publish_warehouse, table_columns
+from pipelines.resources import PerlinsosSettings
+
+GROUP = "publishing"
+
+
+def load_row(load_info: dict, policy_version: str, files: dict[str, dict], quarantine: pl.DataFrame) -> dict:
+    """The `mart.loads` row of this load."""
+    row = {
+        "load_id": load_info["load_id"],
+        "load_date": load_info["load_date"],
+        "scope": load_info["scope"],
+        "policy_version": policy_version,
+        "schema_version": SCHEMA_VERSION,
+        "started_at": load_info["started_at"],
+        "finished_at": datetime.now(timezone.utc),
+    }
+    for name in EXTRACT_NAMES:
+        q = quarantine.filter(pl.col("source") == name)
+        row[f"{name}_file"] = files[name]["file"]
+        row[f"{name}_sha256"] = files[name]["sha256"]
+        row[f"{name}_rows"] = files[name]["rows"]
+        row[f"{name}_quarantined"] = q["row_number"].drop_nulls().n_unique()
+        row[f"{name}_rejected"] = q.filter(pl.col("action") == "ROW_REJECTED")["row_number"].n_unique()
+    return row
+
+
+@dg.asset(
+    group_name=GROUP,
+    description="Publishes the load into the analysts' DuckDB database (mart schema), atomically: "
+    "readers see the previous load or this one, never half of it.",
+)
+def warehouse(
+    settings: PerlinsosSettings,
+    load_info: dict,
+    policy,
+    quarantine: pl.DataFrame,
+    asset_links: pl.DataFrame,
+    members: pl.DataFrame,
+    households: pl.DataFrame,
+    household_reasons: pl.DataFrame,
+    score_components: pl.DataFrame,
+    raw_penduduk_file: dict,
+    raw_tanah_file: dict,
+    raw_kendaraan_file: dict,
+    raw_rumah_file: dict,
+    raw_wilayah_file: dict,
+):
+    extract_files = {
+        "penduduk": raw_penduduk_file,
+        "tanah": raw_tanah_file,
+        "kendaraan": raw_kendaraan_file,
+        "rumah": raw_rumah_file,
+        "wilayah": raw_wilayah_file,
+    }
+    row = load_row(load_info, policy.version, extract_files, quarantine)
+    counts = publish_warehouse(
+        Path(settings.warehouse_path),
+        row,
+        {
+            "households": households.select([c for c in table_columns("households") if c != "load_id"]),
+            "household_reasons": household_reasons,
+            "score_components": score_components,
+            "members": members,
+            "asset_links": asset_links,
+            "quarantine": quarantine,
+        },
+    )
+    return dg.Output(
+        {"load_id": load_info["load_id"], "path": settings.warehouse_path, "counts": counts},
+        metadata={"load_id": load_info["load_id"], **{f"rows/{t}": n for t, n in counts.items()}},
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    description="Parquet exports per district (hive partitions), masked NIKs, with a manifest of row "
+    "counts and SHA-256; written after the database, complete or absent.",
+)
+def district_exports(
+    settings: PerlinsosSettings,
+    warehouse: dict,
+    load_info: dict,
+    policy,
+    households: pl.DataFrame,
+    household_reasons: pl.DataFrame,
+    wilayah: pl.DataFrame,
+):
+    hh, rs = export_frames(households, household_reasons, wilayah.filter(pl.col("LEVEL") == "DESA"))
+    manifest = write_exports(
+        Path(settings.exports_dir),
+        load_id=load_info["load_id"],
+        load_date=load_info["load_date"].isoformat(),
+        policy_version=policy.version,
+        households=hh,
+        reasons=rs,
+    )
+    return dg.Output(
+        {"path": str(Path(settings.exports_dir) / load_info["load_date"].isoformat()), "files": len(manifest["files"])},
+        metadata={"files": len(manifest["files"]), "districts": len(manifest["files"]) // 2},
+    )

@@ -1,0 +1,98 @@
+"""Validation: typed frames for the later stages, and quarantine for every broken rule."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+from assets.validation.validate import (
+    validate_kendaraan,
+    validate_penduduk,
+    validate_rumah,
+    validate_tanah,
+    validate_wilayah,
+)
+from schemas.rules import QUARANTINE_COLUMNS
+
+GROUP = "validation"
+
+
+def _quarantine_metadata(q: pl.DataFrame, rows: int) -> dict:
+    """Counts only: no value of the quarantined rows leaves the frame."""
+    by_rule = q.group_by("rule", "action").len().sort("rule", "action")
+    rejected = q.filter(pl.col("action") == "ROW_REJECTED")["row_number"].n_unique()
+    meta = {
+        "dagster/row_count": q.height,
+        "rows_with_findings": q["row_number"].drop_nulls().n_unique(),
+        "rows_rejected": rejected,
+        "rejected_rate": round(rejected / rows, 6) if rows else 0.0,
+    }
+    for rule, action, n in by_rule.iter_rows():
+        meta[f"{rule}/{action}"] = n
+    return meta
+
+
+@dg.asset(group_name=GROUP, description="The region reference, typed: KODE, NAMA, LEVEL.")
+def wilayah(context: dg.AssetExecutionContext, raw_wilayah: pl.DataFrame):
+    v = validate_wilayah(raw_wilayah)
+    return dg.Output(v.frame, metadata={"dagster/row_count": v.frame.height, "quarantined": v.quarantine.height})
+
+
+@dg.asset(group_name=GROUP, description="Quarantine findings of wilayah.csv.")
+def wilayah_quarantine(raw_wilayah: pl.DataFrame) -> pl.DataFrame:
+    return validate_wilayah(raw_wilayah).quarantine
+
+
+def _validation_asset(name: str, fn, with_flags: bool = False) -> dg.AssetsDefinition:
+    outs = {
+        name: dg.AssetOut(description=f"The {name} extract, typed and cleaned; rejected rows removed."),
+        f"{name}_quarantine": dg.AssetOut(description=f"Every rule broken by a {name} row, with its action."),
+    }
+    if with_flags:
+        outs[f"{name}_flags"] = dg.AssetOut(
+            description="Households whose registry rows were rejected or conflict (review reasons)."
+        )
+
+    @dg.multi_asset(
+        name=f"validate_{name}",
+        group_name=GROUP,
+        outs=outs,
+        ins={"raw": dg.AssetIn(f"raw_{name}")},
+    )
+    def _validate(context: dg.AssetExecutionContext, raw: pl.DataFrame, wilayah: pl.DataFrame, load_info: dict):
+        v = fn(raw, wilayah, load_info["load_date"], load_info["regencies"])
+        yield dg.Output(v.frame, output_name=name, metadata={"dagster/row_count": v.frame.height, "rows_in": raw.height})
+        yield dg.Output(
+            v.quarantine, output_name=f"{name}_quarantine", metadata=_quarantine_metadata(v.quarantine, raw.height)
+        )
+        if with_flags:
+            yield dg.Output(v.flags, output_name=f"{name}_flags", metadata={"dagster/row_count": v.flags.height})
+
+    return _validate
+
+
+validation_assets = [
+    wilayah,
+    wilayah_quarantine,
+    _validation_asset("penduduk", validate_penduduk, with_flags=True),
+    _validation_asset("tanah", validate_tanah),
+    _validation_asset("kendaraan", validate_kendaraan),
+    _validation_asset("rumah", validate_rumah),
+]
+
+
+@dg.asset(group_name=GROUP, description="All quarantine findings of the load, every extract together.")
+def quarantine(
+    wilayah_quarantine: pl.DataFrame,
+    penduduk_quarantine: pl.DataFrame,
+    tanah_quarantine: pl.DataFrame,
+    kendaraan_quarantine: pl.DataFrame,
+    rumah_quarantine: pl.DataFrame,
+):
+    frames = [wilayah_quarantine, penduduk_quarantine, tanah_quarantine, kendaraan_quarantine, rumah_quarantine]
+    q = pl.concat([f.select(QUARANTINE_COLUMNS) for f in frames], how="vertical_relaxed")
+    counts = dict(q.group_by("source").len().iter_rows())
+    return dg.Output(q, metadata={"dagster/row_count": q.height, **{f"findings/{k}": v for k, v in counts.items()}})
+
+
+validation_assets.append(quarantine)

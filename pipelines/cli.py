@@ -1,0 +1,187 @@
+"""The `perlinsos` command: generate synthetic extracts, run a load headless, explain a decision."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from pipelines.resources import PROJECT_ROOT
+
+
+def _run_config(args: argparse.Namespace) -> dict:
+    settings = {
+        "extracts_dir": str(Path(args.extracts).resolve()),
+        "warehouse_path": str(Path(args.warehouse).resolve()),
+        "exports_dir": str(Path(args.exports).resolve()),
+        "policy_path": str(Path(args.policy).resolve()) if args.policy else "",
+        "load_date": args.load_date or "",
+    }
+    work = args.work or str(Path(args.warehouse).resolve().parent / "work")
+    return {
+        "resources": {
+            "settings": {"config": settings},
+            "io_manager": {"config": {"base_dir": work}},
+        },
+        "loggers": {"console": {"config": {"log_level": "DEBUG" if args.verbose else "WARNING"}}},
+    }
+
+
+def _instance():
+    from dagster import DagsterInstance
+
+    if os.environ.get("DAGSTER_HOME"):
+        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+        return DagsterInstance.get()
+    return DagsterInstance.ephemeral()
+
+
+def _root_cause(error) -> str:
+    """The innermost error message of a failed step (our own errors carry no personal data)."""
+    while error is not None and getattr(error, "cause", None) is not None:
+        error = error.cause
+    if error is None:
+        return "unknown error"
+    return f"{error.cls_name}: {error.message.strip()}" if error.cls_name else error.message.strip()
+
+
+def run_load(args: argparse.Namespace) -> int:
+    from pipelines.definitions import defs
+
+    if args.load_date:
+        date.fromisoformat(args.load_date)
+    job = defs.resolve_job_def("load")
+    instance = _instance()
+    try:
+        result = job.execute_in_process(run_config=_run_config(args), instance=instance, raise_on_error=False)
+        if not result.success:
+            failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+            print("perlinsos load: the load failed; nothing was published.", file=sys.stderr)
+            for event in failures:
+                print(f"  step {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
+            return 1
+        warehouse = result.output_for_node("warehouse")
+        exports = result.output_for_node("district_exports")
+    finally:
+        instance.dispose()
+    print_summary(Path(args.warehouse), warehouse["load_id"], exports["path"])
+    return 0
+
+
+def print_summary(db_path: Path, load_id: str, exports_path: str) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        load = con.execute(
+            "SELECT load_date, scope, policy_version, penduduk_rows, tanah_rows, kendaraan_rows, rumah_rows "
+            "FROM mart.loads WHERE load_id = ?",
+            [load_id],
+        ).fetchone()
+        print(f"Load {load_id} published (policy {load[2]})")
+        print(f"  extracts: penduduk {load[3]:,} rows, tanah {load[4]:,}, kendaraan {load[5]:,}, rumah {load[6]:,}")
+        q = con.execute(
+            "SELECT source, action, count(*) FROM mart.quarantine WHERE load_id = ? GROUP BY ALL ORDER BY ALL",
+            [load_id],
+        ).fetchall()
+        print("  quarantine: " + (", ".join(f"{s} {a} {n:,}" for s, a, n in q) or "none"))
+        links = con.execute(
+            "SELECT source, method, count(*) FROM mart.asset_links WHERE load_id = ? GROUP BY ALL ORDER BY ALL",
+            [load_id],
+        ).fetchall()
+        by_source: dict[str, list[str]] = {}
+        for s, m, n in links:
+            by_source.setdefault(s, []).append(f"{m} {n:,}")
+        for s, parts in by_source.items():
+            print(f"  links {s}: " + ", ".join(parts))
+        statuses = con.execute(
+            "SELECT status, count(*), sum(members) FROM mart.households WHERE load_id = ? GROUP BY ALL ORDER BY ALL",
+            [load_id],
+        ).fetchall()
+        print("  households: " + ", ".join(f"{s} {n:,} ({p:,} persons)" for s, n, p in statuses))
+        programs = con.execute(
+            "SELECT p, count(*) FROM (SELECT unnest(programs) AS p FROM mart.households "
+            "WHERE load_id = ? AND status = 'ELIGIBLE') GROUP BY ALL ORDER BY ALL",
+            [load_id],
+        ).fetchall()
+        print("  eligible for: " + (", ".join(f"{p} {n:,}" for p, n in programs) or "none"))
+        reasons = con.execute(
+            "SELECT kind, code, count(DISTINCT no_kk) FROM mart.household_reasons WHERE load_id = ? "
+            "GROUP BY ALL ORDER BY ALL",
+            [load_id],
+        ).fetchall()
+        print("  reasons (households): " + ", ".join(f"{c} {n:,}" for _, c, n in reasons))
+    finally:
+        con.close()
+    print(f"  database: {db_path}")
+    print(f"  exports:  {exports_path}")
+
+
+def run_synth(args: argparse.Namespace) -> int:
+    from synth.generate import generate
+
+    districts = [d.strip() for d in args.districts.split(",")] if args.districts else None
+    kwargs = {"load_date": date.fromisoformat(args.load_date)} if args.load_date else {}
+    summary = generate(args.persons, args.seed, Path(args.out), districts=districts, **kwargs)
+    print(f"Synthetic extracts written to {args.out}")
+    for key, value in summary.items():
+        print(f"  {key}: {value}")
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from assets.publishing.explain import explain_household
+
+    text = explain_household(Path(args.warehouse), args.no_kk, load_date=args.load_date)
+    print(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="perlinsos",
+        description="Perlinsos: integrate population, land, vehicle and housing data and decide social-aid eligibility.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    synth = sub.add_parser("synth", help="generate synthetic extracts with ground truth")
+    synth.add_argument("--persons", type=int, required=True, help="number of registry persons")
+    synth.add_argument("--seed", type=int, default=1, help="random seed (same seed, same files)")
+    synth.add_argument("--out", required=True, help="folder to write the extracts into")
+    synth.add_argument("--districts", help="comma-separated district codes, e.g. 35.10.15,35.10.12 (default: all of 35.10)")
+    synth.add_argument("--load-date", help="load date written to load.json (YYYY-MM-DD)")
+    synth.set_defaults(func=run_synth)
+
+    default_wh = os.environ.get("PERLINSOS_WAREHOUSE") or str(PROJECT_ROOT / "warehouse" / "perlinsos.duckdb")
+    default_ex = os.environ.get("PERLINSOS_EXPORTS") or str(PROJECT_ROOT / "exports")
+    load = sub.add_parser("load", help="run a full load of one extract folder (the Dagster 'load' job, in-process)")
+    load.add_argument("--extracts", required=True, help="folder with penduduk, tanah, kendaraan, rumah, wilayah")
+    load.add_argument("--warehouse", default=default_wh, help="DuckDB file to publish into (default: %(default)s)")
+    load.add_argument("--exports", default=default_ex, help="folder for district exports (default: %(default)s)")
+    load.add_argument("--load-date", help="override the load date (YYYY-MM-DD); default load.json, else today")
+    load.add_argument("--policy", help="policy file (default: data/policy.toml or $PERLINSOS_POLICY)")
+    load.add_argument("--work", help="folder for intermediate files (default: beside the warehouse)")
+    load.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step logs")
+    load.set_defaults(func=run_load)
+
+    explain = sub.add_parser("explain", help="show one household's decision as an office would show the family")
+    explain.add_argument("no_kk", help="family card number")
+    explain.add_argument("--warehouse", default=default_wh, help="DuckDB file (default: %(default)s)")
+    explain.add_argument("--load-date", help="load date (default: the latest load)")
+    explain.set_defaults(func=run_explain)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:
+        print(f"perlinsos {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Resources of the code location: where a load reads and writes, and how frames pass between steps."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# Environment variables that set the paths of runs started from the UI, a schedule or a sensor.
+ENV_EXTRACTS = "PERLINSOS_EXTRACTS"
+ENV_WAREHOUSE = "PERLINSOS_WAREHOUSE"
+ENV_EXPORTS = "PERLINSOS_EXPORTS"
+ENV_WORK = "PERLINSOS_WORK"
+ENV_POLICY = "PERLINSOS_POLICY"
+ENV_LOAD_DATE = "PERLINSOS_LOAD_DATE"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+class PerlinsosSettings(dg.ConfigurableResource):
+    """Where a load reads its extracts and writes its outputs.
+
+    Defaults come from the environment (PERLINSOS_EXTRACTS, PERLINSOS_WAREHOUSE, PERLINSOS_EXPORTS,
+    PERLINSOS_POLICY, PERLINSOS_LOAD_DATE), so runs started from the UI use the same paths as
+    `perlinsos load`; a run's config may override each of them.
+    """
+
+    extracts_dir: str
+    warehouse_path: str
+    exports_dir: str
+    policy_path: str = ""
+    load_date: str = ""  # YYYY-MM-DD; empty = load.json's date, else the run's date
+
+    @classmethod
+    def from_env(cls) -> "PerlinsosSettings":
+        return cls(
+            extracts_dir=_env(ENV_EXTRACTS, str(PROJECT_ROOT / "data" / "sample")),
+            warehouse_path=_env(ENV_WAREHOUSE, str(PROJECT_ROOT / "warehouse" / "perlinsos.duckdb")),
+            exports_dir=_env(ENV_EXPORTS, str(PROJECT_ROOT / "exports")),
+            policy_path=_env(ENV_POLICY, ""),
+            load_date=_env(ENV_LOAD_DATE, ""),
+        )
+
+    def load_date_override(self) -> date | None:
+        return date.fromisoformat(self.load_date) if self.load_date else None
+
+
+class FrameIOManager(dg.ConfigurableIOManager):
+    """Stores each asset's output under `base_dir`: polars frames as Parquet, anything else pickled.
+
+    The intermediate files hold personal data: `base_dir` lives beside the warehouse, outside git,
+    readable only by the pipeline's account.
+    """
+
+    base_dir: str
+
+    def _path(self, context: dg.OutputContext | dg.InputContext, suffix: str) -> Path:
+        key = context.asset_key.path if context.has_asset_key else [context.name]
+        parts = list(key)
+        if context.has_asset_partitions:
+            parts.append(context.asset_partition_key)
+        return Path(self.base_dir).joinpath(*parts).with_suffix(suffix)
+
+    def handle_output(self, context: dg.OutputContext, obj) -> None:
+        if obj is None:
+            return
+        if isinstance(obj, pl.DataFrame):
+            path = self._path(context, ".parquet")
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_suffix(".parquet.tmp")
+            obj.write_parquet(tmp, compression="lz4", statistics=False)
+            os.replace(tmp, path)
+            stale = path.with_suffix(".pickle")
+        else:
+            path = self._path(context, ".pickle")
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_suffix(".pickle.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+            stale = path.with_suffix(".parquet")
+        stale.unlink(missing_ok=True)
+
+    def load_input(self, context: dg.InputContext):
+        parquet = self._path(context, ".parquet")
+        if parquet.exists():
+            return pl.read_parquet(parquet)
+        with open(self._path(context, ".pickle"), "rb") as fh:
+            return pickle.load(fh)
