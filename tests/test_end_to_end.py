@@ -1,0 +1,169 @@
+"""End to end: a generated extract folder through the Dagster `load` job, checked against the truth."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from assets.publishing.exports import verify_manifest
+from assets.publishing.warehouse import TABLES
+from pipelines.cli import main
+from synth.generate import generate
+
+PERSONS = 4000
+SEED = 11
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("extracts")
+    generate(PERSONS, SEED, out, districts=["35.10.15", "35.10.12"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def loaded(generated, tmp_path_factory):
+    root = tmp_path_factory.mktemp("load")
+    wh, ex = root / "wh" / "perlinsos.duckdb", root / "exports"
+    code = main(["load", "--extracts", str(generated), "--warehouse", str(wh), "--exports", str(ex)])
+    assert code == 0
+    load = json.loads((generated / "load.json").read_text())
+    return {"warehouse": wh, "exports": ex, "load_date": load["load_date"], "root": root}
+
+
+def _sql(db: Path, query: str, params=None) -> pl.DataFrame:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.sql(query, params=params).pl()
+    finally:
+        con.close()
+
+
+def test_every_output_table_and_export_exists(loaded):
+    db = loaded["warehouse"]
+    for table in TABLES:
+        if table == "eligibility_changes":
+            continue  # empty on a first load
+        assert _sql(db, f"SELECT count(*) AS n FROM mart.{table}_latest")["n"][0] > 0, table
+    folder = loaded["exports"] / loaded["load_date"]
+    assert verify_manifest(folder) == []
+    manifest = json.loads((folder / "manifest.json").read_text())
+    districts = {Path(f["path"]).parent.name for f in manifest["files"]}
+    assert districts == {"kode_kecamatan=35.10.15", "kode_kecamatan=35.10.12"}
+
+
+def test_quarantine_matches_the_dirt_the_generator_wrote(generated, loaded):
+    dirt = pl.read_csv(generated / "truth" / "dirt.csv", infer_schema=False).filter(
+        pl.col("rule").is_not_null() & (pl.col("rule") != "")
+    )
+    expected = dirt.select(
+        "source", pl.col("row_number").cast(pl.Int64), "rule", "action"
+    ).unique()
+    got = _sql(
+        loaded["warehouse"],
+        "SELECT source, row_number, rule, action FROM mart.quarantine_latest WHERE row_number IS NOT NULL",
+    ).unique()
+    missing = expected.join(got, on=expected.columns, how="anti")
+    unexpected = got.join(expected, on=expected.columns, how="anti")
+    assert missing.height == 0, missing.group_by("source", "rule").len()
+    assert unexpected.height == 0, unexpected.group_by("source", "rule").len()
+
+
+def test_every_registry_household_once_and_links_agree_with_truth(generated, loaded):
+    db = loaded["warehouse"]
+    households = _sql(db, "SELECT no_kk FROM mart.households_latest")
+    assert households["no_kk"].is_unique().all()
+    registry_kk = pl.read_csv(generated / "penduduk.csv", infer_schema=False)["NO_KK"].str.strip_chars()
+    valid_kk = registry_kk.filter(registry_kk.str.contains(r"^\d{16}$")).unique()
+    assert set(households["no_kk"]) <= set(valid_kk)
+
+    links = _sql(
+        db,
+        "SELECT source, row_number, nik, method, score FROM mart.asset_links_latest "
+        "WHERE method IN ('NIK_EXACT', 'NIK_REPAIRED') AND source <> 'rumah'",
+    )
+    truth = pl.concat(
+        [
+            pl.read_csv(generated / "truth" / f"{s}.csv", infer_schema=False)
+            .select(pl.lit(s).alias("source"), pl.col("row_number").cast(pl.Int64), "owner_nik")
+            for s in ("tanah", "kendaraan")
+        ]
+    )
+    joined = links.join(truth, on=["source", "row_number"], how="left")
+    wrong = joined.filter(pl.col("nik") != pl.col("owner_nik"))
+    assert joined.height > 0
+    assert wrong.height == 0, wrong.group_by("source", "method").len()
+
+
+def test_decisions_are_explained(loaded):
+    db = loaded["warehouse"]
+    excluded_without_reason = _sql(
+        db,
+        "SELECT h.no_kk FROM mart.households_latest h WHERE h.status = 'EXCLUDED' AND NOT EXISTS "
+        "(SELECT 1 FROM mart.household_reasons_latest r WHERE r.no_kk = h.no_kk AND r.kind = 'EXCLUSION')",
+    )
+    assert excluded_without_reason.height == 0
+    eligible_with_reason = _sql(
+        db,
+        "SELECT h.no_kk FROM mart.households_latest h JOIN mart.household_reasons_latest r USING (no_kk) "
+        "WHERE h.status = 'ELIGIBLE'",
+    )
+    assert eligible_with_reason.height == 0
+    statuses = set(_sql(db, "SELECT DISTINCT status FROM mart.households_latest")["status"])
+    assert statuses == {"ELIGIBLE", "EXCLUDED", "REVIEW"}
+    points = _sql(
+        db,
+        "SELECT h.no_kk, h.score, sum(c.points) AS total FROM mart.households_latest h "
+        "JOIN mart.score_components_latest c USING (no_kk) GROUP BY ALL HAVING h.score <> total",
+    )
+    assert points.height == 0
+
+
+def test_explain_prints_a_household_with_masked_niks(loaded, capsys):
+    db = loaded["warehouse"]
+    row = _sql(db, "SELECT no_kk, head_nik FROM mart.households_latest WHERE status = 'EXCLUDED' LIMIT 1").row(0)
+    assert main(["explain", row[0], "--warehouse", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "STATUS: EXCLUDED" in out
+    assert row[1][:6] + "******" + row[1][12:] in out
+    assert row[1] not in out
+
+
+def test_rerun_is_idempotent(generated, loaded):
+    db = loaded["warehouse"]
+    before = _sql(db, "SELECT count(*) AS n FROM mart.households")["n"][0]
+    code = main(["load", "--extracts", str(generated), "--warehouse", str(db), "--exports", str(loaded["exports"])])
+    assert code == 0
+    assert _sql(db, "SELECT count(*) AS n FROM mart.households")["n"][0] == before
+    assert _sql(db, "SELECT count(*) AS n FROM mart.loads")["n"][0] == 1
+
+
+def test_missing_column_stops_the_load_and_publishes_nothing(generated, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(generated, broken)
+    frame = pl.read_csv(broken / "kendaraan.csv", infer_schema=False).drop("NO_POLISI")
+    frame.write_csv(broken / "kendaraan.csv")
+    wh, ex = tmp_path / "wh.duckdb", tmp_path / "exports"
+    code = main(["load", "--extracts", str(broken), "--warehouse", str(wh), "--exports", str(ex)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "kendaraan.csv" in err and "NO_POLISI" in err
+    assert not wh.exists()
+    assert not ex.exists() or not any(ex.iterdir())
+
+
+def test_unreadable_file_stops_the_load(generated, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(generated, broken)
+    (broken / "tanah.csv").unlink()
+    (broken / "tanah.parquet").write_bytes(b"not a parquet file")
+    wh = tmp_path / "wh.duckdb"
+    code = main(["load", "--extracts", str(broken), "--warehouse", str(wh), "--exports", str(tmp_path / "ex")])
+    assert code == 1
+    assert "tanah.parquet" in capsys.readouterr().err
+    assert not wh.exists()
