@@ -1,0 +1,390 @@
+"""Synthetic extract folders with ground truth: `generate(persons, seed, out, ...)`.
+
+See synth/README.md for what is generated and at which rates."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from schemas import codes, rules
+from schemas.extracts import REQUIRED_COLUMNS
+from synth import assets as A
+from synth import dirt as D
+from synth import names as nm
+from synth.world import HIDUP, World, build_world
+
+REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference" / "banyuwangi_wilayah.csv"
+SCOPE = "35.10"
+QUARANTINE_DIRT = set(D.NIK_DIRT) | {"NIK_DATE_MISMATCH", "DUPLICATE_IDENTICAL", "DUPLICATE_CONFLICT",
+                                     "DATE_IMPOSSIBLE", "DATE_FUTURE", "NOT_POSITIVE", "LABEL_UNKNOWN",
+                                     "REGION_UNKNOWN", "OUT_OF_SCOPE"}
+DIRT_COLUMNS = ["source", "row_number", "column", "dirt", "rule", "action"]
+
+# rates (share of a file's rows) of each planted kind; see README.md
+NIK_BAD_RATE = 0.0015
+RATE = {
+    "NIK_FORMATTING": 0.008, "NIK_TYPO": 0.006, "NIK_DATE_MISMATCH": 0.003,
+    "DUPLICATE_IDENTICAL": 0.002, "DUPLICATE_CONFLICT": 0.001,
+    "DATE_FORMAT": 0.01, "DATE_IMPOSSIBLE": 0.001, "DATE_FUTURE": 0.001,
+    "NUMBER_SEPARATORS": 0.01, "NOT_POSITIVE": 0.001,
+    "LABEL_CASE_SPACES": 0.003, "LABEL_UNKNOWN": 0.0005, "REGION_UNKNOWN": 0.001,
+}
+
+
+def read_reference() -> pl.DataFrame:
+    return pl.read_csv(REFERENCE, has_header=False, new_columns=["KODE", "NAMA"], schema_overrides={"KODE": pl.String})
+
+
+def _q(dirt: str, source: str) -> tuple[str, str]:
+    """The (rule, action) a planted NIK dirt must produce in this source."""
+    return D.NIK_DIRT[dirt], (rules.ROW_REJECTED if source == "penduduk" else rules.VALUE_DROPPED)
+
+
+def penduduk_frame(W: World, village_codes: list[str]) -> pl.DataFrame:
+    hh = W.hh
+    vc = np.array(village_codes, dtype=object)
+    return pl.DataFrame({
+        "NIK": A.nik_str(W.nik),
+        "NO_KK": pl.Series(W.h_no_kk[hh]).cast(pl.String),
+        "NAMA_LGKP": W.name,
+        "JENIS_KLMIN": pl.Series(list(codes.JENIS_KLMIN)).gather(W.female.astype(np.int64)),
+        "TMPT_LHR": W.tmpt_lhr,
+        "TGL_LHR": A.fmt_dates(W.birth),
+        "STAT_HBKEL": pl.Series(list(codes.STAT_HBKEL)).gather(W.rel),
+        "STAT_KWN": pl.Series(list(codes.STAT_KWN)).gather(W.kwn),
+        "PDDK_AKH": pl.Series(list(codes.PDDK_AKH)).gather(W.edu),
+        "JENIS_PKRJN": pl.Series(list(codes.JENIS_PKRJN)).gather(W.occ),
+        "ALAMAT": W.h_alamat.gather(hh),
+        "NO_RT": A.pad3(W.h_rt[hh]),
+        "NO_RW": A.pad3(W.h_rw[hh]),
+        "KODE_WILAYAH": pl.Series(vc[W.h_village[hh]].tolist(), dtype=pl.String),
+        "STATUS": pl.Series(list(codes.STATUS)).gather(W.status),
+        "TGL_STATUS": pl.select(pl.when(pl.Series(W.status != HIDUP)).then(
+            A.fmt_dates(np.maximum(W.status_day, 0))).otherwise(None)).to_series(),
+        "_rid": pl.Series(np.arange(W.n), dtype=pl.Int64),
+    })
+
+
+def _unknown_region(s: pl.Series, rng, ref_codes: set[str]) -> pl.Series:
+    """A village code inside the scope that wilayah.csv does not list (same district, unused number)."""
+    num = pl.Series(rng.integers(2090, 2100, len(s))).cast(pl.String)
+    out = s.str.slice(0, 9) + num
+    assert not set(out.to_list()) & ref_codes
+    return out
+
+
+def _common(P: D.Planter, rng, dates: list[str], future: list[str], numbers: dict[str, bool],
+            cats: list[str], load_days: int, ref_codes: set[str], region: bool = True) -> None:
+    """The value dirt shared by all sources."""
+    for c in dates:
+        present = P.df[c].is_not_null().to_numpy()
+        P.plant("DATE_FORMAT", c, RATE["DATE_FORMAT"], lambda s: D.date_format(s, rng), present)
+        P.plant("DATE_IMPOSSIBLE", c, RATE["DATE_IMPOSSIBLE"] / len(dates), lambda s: D.date_impossible(s, rng), present,
+                rules.DATE_IMPOSSIBLE, rules.ROW_REJECTED)
+    for c in future:
+        present = P.df[c].is_not_null().to_numpy()
+        if c == "TGL_LHR":  # a century slip: 1985 typed as 2085 (the NIK's YY still agrees)
+            yy = P.df[c].str.slice(2, 2).cast(pl.Int64, strict=False).fill_null(0).to_numpy()
+            cent = P.df[c].str.slice(0, 2).to_numpy()
+            load_yy = int(str(A.DAY0.fromordinal(A.DAY0.toordinal() + load_days).year)[2:])
+            elig = present & (cent == "19") & (yy > load_yy)
+            P.plant("DATE_FUTURE", c, RATE["DATE_FUTURE"], lambda s: "20" + s.str.slice(2), elig,
+                    rules.DATE_IN_FUTURE, rules.ROW_REJECTED)
+        else:
+            P.plant("DATE_FUTURE", c, RATE["DATE_FUTURE"] / len(future),
+                    lambda s: A.fmt_dates(load_days + rng.integers(1, 400, len(s))), present,
+                    rules.DATE_IN_FUTURE, rules.ROW_REJECTED)
+    for c, dec in numbers.items():
+        big = P.df[c].cast(pl.Int64, strict=False).fill_null(0).to_numpy() >= (1 if dec else 1000)
+        P.plant("NUMBER_SEPARATORS", c, RATE["NUMBER_SEPARATORS"], lambda s: D.number_separators(s, rng, dec), big)
+        P.plant("NOT_POSITIVE", c, RATE["NOT_POSITIVE"] / len(numbers), lambda s: D.not_positive(s, rng),
+                rule=rules.NOT_POSITIVE, action=rules.ROW_REJECTED)
+    for c in cats:
+        P.plant("LABEL_CASE_SPACES", c, RATE["LABEL_CASE_SPACES"], lambda s: D.label_case_spaces(s, rng))
+        P.plant("LABEL_UNKNOWN", c, RATE["LABEL_UNKNOWN"], lambda s, c=c: D.label_unknown(c, len(s), rng),
+                rule=rules.UNKNOWN_CODE, action=rules.ROW_REJECTED)
+    if region:
+        in_scope = P.df["KODE_WILAYAH"].str.starts_with(SCOPE + ".").to_numpy()
+        P.plant("REGION_UNKNOWN", "KODE_WILAYAH", RATE["REGION_UNKNOWN"], lambda s: _unknown_region(s, rng, ref_codes),
+                in_scope, rules.UNKNOWN_REGION, rules.ROW_REJECTED)
+
+
+def _nik_dirt(P: D.Planter, rng, column: str, registry: np.ndarray, typos: bool, allow_short: bool = True) -> None:
+    nik = P.df[column]
+    is_nik = (nik.str.len_chars().fill_null(0) == 16).to_numpy()
+    P.plant("NIK_FORMATTING", column, RATE["NIK_FORMATTING"], lambda s: D.nik_formatting(s, rng), is_nik)
+    for kind, fn in D.NIK_FUNCS.items():
+        rule, action = _q(kind, P.source)
+        f = (lambda s: D.nik_length(s, rng, allow_short)) if kind == "NIK_LENGTH" else (lambda s, fn=fn: fn(s, rng))
+        P.plant(kind, column, NIK_BAD_RATE, f, is_nik, rule, action)
+    if typos:
+        idx = P.rows(is_nik, RATE["NIK_TYPO"], [column], quarantine=False)
+        vals = P.col(column, idx).cast(pl.Int64).to_numpy()
+        new, ok = D.nik_typos(rng, vals, registry)
+        idx = idx[ok]
+        P.set(column, idx, pl.Series(new[ok]).cast(pl.String))
+        P.record(idx, column, "NIK_TYPO")
+
+
+def _apply_order(df: pl.DataFrame, order: np.ndarray) -> pl.DataFrame:
+    return df.select(pl.all().gather(pl.Series(order, dtype=pl.Int64)))
+
+
+def generate(persons: int, seed: int, out: Path, districts: list[str] | None = None,
+             load_date: date = date(2026, 11, 1)) -> dict:
+    t0 = time.perf_counter()
+    out = Path(out)
+    rng = np.random.default_rng(seed)
+    ref = read_reference()
+    ref_codes = set(ref["KODE"].to_list())
+    names_of = dict(zip(ref["KODE"].to_list(), ref["NAMA"].to_list()))
+    all_villages = [c for c in ref["KODE"].to_list() if c.startswith(SCOPE + ".") and c.count(".") == 3]
+    all_districts = sorted({c[:8] for c in all_villages})
+    if districts is None:
+        districts = all_districts
+    unknown = [d for d in districts if d not in all_districts]
+    if unknown:
+        raise ValueError(f"unknown district code(s): {', '.join(unknown)}")
+    villages = [c for c in all_villages if c[:8] in set(districts)]
+    other_villages = [c for c in all_villages if c[:8] not in set(districts)]
+    load_days = A.days_of(load_date)
+
+    W = build_world(rng, persons, villages, load_days)
+
+    # ---------------- penduduk ----------------
+    pen = penduduk_frame(W, villages)
+    P = D.Planter(rng, "penduduk", pen)
+    dup_i = P.rows(None, RATE["DUPLICATE_IDENTICAL"], [], quarantine=True)
+    P.reserve(dup_i)
+    dup_c = P.rows(None, RATE["DUPLICATE_CONFLICT"], [], quarantine=True)
+    P.reserve(dup_c)
+    _nik_dirt(P, rng, "NIK", W.nik, typos=False)
+    # NIK date part disagreeing with TGL_LHR (a year slip) or JENIS_KLMIN (sex typed wrong)
+    not_leap = ~P.df["TGL_LHR"].str.ends_with("-02-29").to_numpy()
+    idx = P.rows(not_leap, RATE["NIK_DATE_MISMATCH"], ["NIK", "TGL_LHR", "JENIS_KLMIN"], quarantine=True)
+    sex = rng.random(len(idx)) < 0.4
+    tgl = P.col("TGL_LHR", idx)
+    shifted = (tgl.str.slice(0, 4).cast(pl.Int64) - pl.Series(rng.integers(1, 4, len(idx)))).cast(pl.String) + tgl.str.slice(4)
+    P.set("TGL_LHR", idx[~sex], shifted.filter(pl.Series(~sex)))
+    flip = P.col("JENIS_KLMIN", idx[sex]).replace_strict({"LAKI-LAKI": "PEREMPUAN", "PEREMPUAN": "LAKI-LAKI"})
+    P.set("JENIS_KLMIN", idx[sex], flip)
+    P.record(idx, "NIK", "NIK_DATE_MISMATCH", rules.NIK_DATE_MISMATCH, rules.FLAGGED)
+    _common(P, rng, ["TGL_LHR", "TGL_STATUS"], ["TGL_LHR", "TGL_STATUS"], {},
+            list(codes.CATEGORICAL["penduduk"]), load_days, ref_codes)
+    # duplicates: identical copies, and copies with another name or address, placed later in the file
+    df = P.df
+    copies_i = _apply_order(df, dup_i)
+    conf = _apply_order(df, dup_c)
+    k = len(dup_c)
+    other = W.h_start[rng.integers(0, W.h_n, k)]
+    by_addr = rng.random(k) < 0.5
+    o = _apply_order(df, other)
+    varied, _ = nm.apply_variants(rng, conf["NAMA_LGKP"], np.full(k, nm.VARIANT_KINDS.index("TYPO")),
+                                  W.female[dup_c], W.age[dup_c] >= 45)
+    bm = pl.Series(by_addr)
+    conf = conf.with_columns(
+        NAMA_LGKP=pl.when(bm).then(pl.col("NAMA_LGKP")).otherwise(varied),
+        **{c: pl.when(bm).then(o[c]).otherwise(pl.col(c)) for c in ["NO_KK", "ALAMAT", "NO_RT", "NO_RW", "KODE_WILAYAH"]},
+        STAT_HBKEL=pl.when(bm).then(pl.lit("FAMILI LAIN")).otherwise(pl.col("STAT_HBKEL")),
+    )
+    # a typo can leave the name unchanged: fall back to another address
+    same = (conf["NAMA_LGKP"] == _apply_order(df, dup_c)["NAMA_LGKP"]).to_numpy() & ~by_addr
+    if same.any():
+        conf = conf.with_columns(ALAMAT=pl.when(pl.Series(same)).then(pl.col("ALAMAT") + " GG. 2").otherwise(pl.col("ALAMAT")))
+    n0 = df.height
+    copies = pl.concat([copies_i, conf]).with_columns(_rid=pl.int_range(n0, n0 + len(dup_i) + k, dtype=pl.Int64))
+    src_pos = np.r_[dup_i, dup_c]
+    new_pos = src_pos + 0.5 + np.floor(rng.random(len(src_pos)) * (n0 - src_pos)).astype(np.float64)
+    key = np.r_[np.arange(n0, dtype=np.float64), new_pos]
+    pen = pl.concat([df, copies])
+    pen = _apply_order(pen, np.argsort(key, kind="stable"))
+    plog = P.logged()
+    dlog = pl.concat([
+        plog,
+        pl.DataFrame({"_rid": copies["_rid"].head(len(dup_i)), "column": "NIK", "dirt": "DUPLICATE_IDENTICAL",
+                      "rule": rules.DUPLICATE_IDENTICAL, "action": rules.ROW_REJECTED}),
+        pl.DataFrame({"_rid": pl.concat([df["_rid"].gather(dup_c), copies["_rid"].tail(k)]), "column": "NIK",
+                      "dirt": "DUPLICATE_CONFLICT", "rule": rules.DUPLICATE_CONFLICT, "action": rules.ROW_REJECTED}),
+    ]).with_columns(pl.col("_rid").cast(pl.Int64))
+    pen_rn = pl.DataFrame({"_rid": pen["_rid"], "row_number": pl.int_range(1, pen.height + 1, eager=True)})
+    logs = [("penduduk", dlog, pen_rn)]
+    # persons whose registry row does not survive validation
+    rej_rid = dlog.filter(pl.col("action") == rules.ROW_REJECTED)["_rid"].to_numpy()
+    rejected = np.zeros(W.n, bool)
+    rejected[rej_rid[rej_rid < W.n]] = True
+    rejected[dup_c] = True
+    survive = ~rejected
+
+    # ---------------- tanah ----------------
+    tan = A.build_tanah(rng, W, villages, [], load_days)
+    tan = _apply_order(tan, rng.permutation(tan.height)).with_columns(_rid=pl.int_range(0, tan.height, dtype=pl.Int64))
+    TP = D.Planter(rng, "tanah", tan)
+    multi = tan["_multi"].to_numpy()
+    oos = tan["_oos"].to_numpy()
+    TP.used[oos] = True
+    TP.record(np.nonzero(oos)[0], "KODE_WILAYAH", "OUT_OF_SCOPE", rules.OUT_OF_SCOPE_REGION, rules.FLAGGED)
+    for c in ["KODE_WILAYAH", "LUAS_M2", "NJOP_PER_M2", "TGL_TERBIT", "JENIS_HAK", "PENGGUNAAN"]:
+        TP._t(c)[multi | oos] = True  # rows of a shared parcel stay alike; outside rows carry one flag only
+    _nik_dirt(TP, rng, "NIK_PEMEGANG", W.nik, typos=True)
+    _common(TP, rng, ["TGL_TERBIT"], ["TGL_TERBIT"], {"LUAS_M2": True, "NJOP_PER_M2": False},
+            list(codes.CATEGORICAL["tanah"]), load_days, ref_codes)
+    tan = TP.df
+
+    # ---------------- kendaraan ----------------
+    ken = A.build_kendaraan(rng, W, villages, names_of, other_villages, load_days)
+    ken = _apply_order(ken, rng.permutation(ken.height)).with_columns(_rid=pl.int_range(0, ken.height, dtype=pl.Int64))
+    KP = D.Planter(rng, "kendaraan", ken)
+    oos = ken["_oos"].to_numpy()
+    KP.used[oos] = True
+    KP._t("KODE_WILAYAH")[oos] = True
+    KP.record(np.nonzero(oos)[0], "KODE_WILAYAH", "OUT_OF_SCOPE", rules.OUT_OF_SCOPE_REGION, rules.FLAGGED)
+    kind = ken["_kind"].to_numpy()
+    is_company = kind == "COMPANY"
+    KP._t("NIK_PEMILIK")[is_company] = True
+    KP.record(np.nonzero(is_company)[0], "NIK_PEMILIK", "COMPANY_NPWP")
+    KP.record(np.nonzero(kind == "PREVIOUS_OWNER")[0], "NAMA_PEMILIK", "PREVIOUS_OWNER")
+    KP.record(np.nonzero(kind == "DECEASED")[0], "NAMA_PEMILIK", "DECEASED_OWNER")
+    lapsed = ken["_tax"].to_numpy() < load_days - 730
+    KP.record(np.nonzero(lapsed)[0], "TGL_AKHIR_PAJAK", "TAX_LAPSED")
+    KP._t("TGL_AKHIR_PAJAK")[lapsed] = True
+    _nik_dirt(KP, rng, "NIK_PEMILIK", W.nik, typos=True, allow_short=False)
+    _common(KP, rng, ["TGL_AKHIR_PAJAK"], [], {"NILAI_JUAL": False}, list(codes.CATEGORICAL["kendaraan"]),
+            load_days, ref_codes)
+    ken = KP.df
+
+    # ---------------- rumah ----------------
+    rum = A.build_rumah(rng, W, villages, load_days).with_columns(_rid=pl.int_range(0, pl.len(), dtype=pl.Int64))
+    RP = D.Planter(rng, "rumah", rum)
+    _nik_dirt(RP, rng, "NIK_KEPALA", W.nik, typos=True)
+    _common(RP, rng, ["TGL_PENDATAAN"], ["TGL_PENDATAAN"], {"LUAS_LANTAI_M2": True},
+            list(codes.CATEGORICAL["rumah"]), load_days, ref_codes)
+    rum = RP.df
+
+    # name variants of the asset and survey name columns (no quarantine: the name matcher's job)
+    for P_, col in ((TP, "NAMA_PEMEGANG"), (KP, "NAMA_PEMILIK"), (RP, "NAMA_KEPALA")):
+        P_.record(np.nonzero((P_.df["_variant"] != "").to_numpy())[0], col, "NAME_VARIANT")
+
+    for P_ in (TP, KP, RP):
+        rn = pl.DataFrame({"_rid": P_.df["_rid"], "row_number": pl.int_range(1, P_.n + 1, eager=True)})
+        logs.append((P_.source, P_.logged(), rn))
+
+    # ---------------- truth ----------------
+    dirt_csv = pl.concat([
+        lg.join(rn, on="_rid", how="left").select(pl.lit(src).alias("source"), pl.col("row_number").cast(pl.Int64),
+                                                  "column", "dirt", "rule", "action")
+        for src, lg, rn in logs
+    ]).sort(["source", "row_number", "column", "dirt"])
+    tan_truth = _asset_truth(W, tan, "NIB", "NIK_PEMEGANG", TP.logged(), survive, vehicles=False)
+    ken_truth = _asset_truth(W, ken, "NO_RANGKA", "NIK_PEMILIK", KP.logged(), survive, vehicles=True)
+    rum_truth = pl.DataFrame({"row_number": pl.int_range(1, rum.height + 1, eager=True), "no_kk": rum["NO_KK"],
+                              "head_nik": A.nik_str(W.nik[rum["_owner"].to_numpy()])})
+    hh_truth = pl.DataFrame({"no_kk": pl.Series(W.h_no_kk).cast(pl.String), "wealth": W.h_wealth,
+                             "dissolved": W.h_dissolved})
+
+    # ---------------- write ----------------
+    def nulls(df: pl.DataFrame) -> pl.DataFrame:
+        return df.with_columns(pl.col(pl.String).replace("", None))
+
+    dirt_csv, tan_truth, ken_truth = nulls(dirt_csv), nulls(tan_truth), nulls(ken_truth)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    pen.select(REQUIRED_COLUMNS["penduduk"]).write_csv(out / "penduduk.csv")
+    tan.select(REQUIRED_COLUMNS["tanah"]).write_csv(out / "tanah.csv")
+    ken.select(REQUIRED_COLUMNS["kendaraan"]).write_csv(out / "kendaraan.csv")
+    rum.select(REQUIRED_COLUMNS["rumah"]).write_csv(out / "rumah.csv", include_bom=True)
+    ref.write_csv(out / "wilayah.csv")
+    (out / "load.json").write_text(json.dumps({"load_date": load_date.isoformat(), "scope": SCOPE}) + "\n")
+    dirt_csv.write_csv(out / "truth" / "dirt.csv")
+    tan_truth.write_csv(out / "truth" / "tanah.csv")
+    ken_truth.write_csv(out / "truth" / "kendaraan.csv")
+    rum_truth.write_csv(out / "truth" / "rumah.csv")
+    hh_truth.write_csv(out / "truth" / "households.csv")
+    counts = dirt_csv.group_by("dirt").len().sort("dirt")
+    return {
+        "rows": {"penduduk": pen.height, "tanah": tan.height, "kendaraan": ken.height, "rumah": rum.height,
+                 "wilayah": ref.height},
+        "households": W.h_n,
+        "dirt": dict(zip(counts["dirt"].to_list(), counts["len"].to_list())),
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+
+
+def _asset_truth(W: World, df: pl.DataFrame, id_col: str, nik_col: str, log: pl.DataFrame,
+                 survive: np.ndarray, vehicles: bool) -> pl.DataFrame:
+    n = df.height
+    owner = df["_owner"].to_numpy()
+    has_owner = owner >= 0
+    own = np.where(has_owner, owner, 0)
+    kind = df["_kind"].to_numpy()
+    # state of the NIK column: usable, dropped (quarantine), typo'd, or absent
+    nik_rows = log.filter(pl.col("column") == nik_col)
+    dropped = np.zeros(n, bool)
+    typo = np.zeros(n, bool)
+    rid = df["_rid"].to_numpy()
+    pos_of = np.empty(n, np.int64)
+    pos_of[rid] = np.arange(n)
+    q = nik_rows.filter(pl.col("rule") != "")["_rid"].to_numpy()
+    dropped[pos_of[q]] = True
+    t = nik_rows.filter(pl.col("dirt") == "NIK_TYPO")["_rid"].to_numpy()
+    typo[pos_of[t]] = True
+    raw = df[nik_col].str.replace_all(r"[ .']", "").str.strip_chars()
+    present = raw.is_not_null().to_numpy()
+    raw_i = raw.cast(pl.Int64, strict=False).fill_null(0).to_numpy()
+    usable = has_owner & present & ~dropped & ~typo & (raw_i == W.nik[own])
+    # names: the registry's canonical name of the owner (or the outsider's own name)
+    name_h = W.name.hash(seed=7).to_numpy()
+    canon_h = np.where(has_owner, name_h[own], df["NAMA_PEMILIK" if vehicles else "NAMA_PEMEGANG"].hash(seed=7).to_numpy())
+    # surviving registry persons by village (and RT/RW for vehicles), counted per canonical name
+    surv = np.nonzero(survive)[0]
+    vill = W.h_village[W.hh]
+    rtrw = W.h_rt[W.hh] * 1000 + W.h_rw[W.hh]
+    vc = {c: i for i, c in enumerate(W.village_codes)}
+    rec_v = df["KODE_WILAYAH"].replace_strict(vc, default=-1, return_dtype=pl.Int64).to_numpy()
+    own_v = np.where(has_owner, vill[own], rec_v)
+    if vehicles:
+        ohh = df["_ohh"].to_numpy()
+        rec_rtrw = np.where(ohh >= 0, W.h_rt[np.maximum(ohh, 0)] * 1000 + W.h_rw[np.maximum(ohh, 0)], -1)
+    reg = pl.DataFrame({"v": vill[surv], "g": rtrw[surv] if vehicles else np.zeros(len(surv), np.int64),
+                        "h": name_h[surv]})
+    cnt_v = reg.group_by(["v", "g", "h"]).len()
+    qv = pl.DataFrame({"v": own_v, "g": rec_rtrw if vehicles else np.zeros(n, np.int64), "h": canon_h})
+    c_v = qv.join(cnt_v, on=["v", "g", "h"], how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
+    # land lying in another village than the holder's: counted over the holder's district
+    dist = np.array([int(c.split(".")[2]) for c in W.village_codes])
+    reg_d = pl.DataFrame({"d": dist[vill[surv]], "h": name_h[surv]}).group_by(["d", "h"]).len()
+    qd = pl.DataFrame({"d": dist[np.maximum(own_v, 0)], "h": canon_h})
+    c_d = qd.join(reg_d, on=["d", "h"], how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
+    reg_rv = pl.DataFrame({"v": vill[surv], "h": name_h[surv]}).group_by(["v", "h"]).len()
+    c_rv = pl.DataFrame({"v": rec_v, "h": canon_h}).join(reg_rv, on=["v", "h"], how="left", maintain_order="left")[
+        "len"].fill_null(0).to_numpy()
+    same_v = own_v == rec_v
+    name_unique = np.where(same_v | vehicles, c_v == 1, (c_d == 1) & (c_rv == 0))
+    # repairable typos: exactly one surviving registry NIK one edit away whose name agrees
+    repair = np.zeros(n, bool)
+    ti = np.nonzero(typo & has_owner & ~dropped)[0]
+    if len(ti):
+        nb = D.one_edit_neighbours(raw_i[ti])
+        reg_nik = W.nik[surv]
+        order = np.argsort(reg_nik)
+        sorted_nik = reg_nik[order]
+        pos = np.clip(np.searchsorted(sorted_nik, nb), 0, len(sorted_nik) - 1)
+        hit = sorted_nik[pos] == nb
+        person = surv[order[pos]]
+        agree = hit & (name_h[person] == canon_h[ti][:, None])
+        repair[ti] = agree.sum(axis=1) == 1
+    alive_row = has_owner & survive[own]
+    nonreg_ok = (kind == "COMPANY") | df["_oos"].to_numpy() | (present & ~dropped & ~typo & (raw_i > 0)) | (c_rv == 0)
+    ident = np.where(has_owner, alive_row & (usable | repair | name_unique), nonreg_ok)
+    return pl.DataFrame({
+        "row_number": pl.int_range(1, n + 1, eager=True),
+        "record_id": df[id_col],
+        "owner_nik": A.nik_str(W.nik[own], has_owner),
+        "owner_kind": df["_kind"],
+        "identifiable": ident,
+        "name_variant": df["_variant"],
+    })
