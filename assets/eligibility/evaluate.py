@@ -1,0 +1,95 @@
+"""Entry point of the eligibility stage: typed frames and asset links in, decisions out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import polars as pl
+
+from schemas.policy import Policy
+
+from assets.eligibility.decide import (
+    decide,
+    decile_findings,
+    exclusion_findings,
+    program_lists,
+    review_findings,
+)
+from assets.eligibility.holdings import household_housing, household_parcels, household_vehicles
+from assets.eligibility.households import build_households, build_members
+from assets.eligibility.score import assign_deciles, member_ages, score_households
+
+HOUSEHOLD_COLUMNS = {
+    "no_kk": pl.String,
+    "kode_wilayah": pl.String,
+    "kode_kecamatan": pl.String,
+    "kode_kabupaten": pl.String,
+    "head_nik": pl.String,
+    "head_name": pl.String,
+    "members": pl.Int32,
+    "score": pl.Int32,
+    "desil": pl.Int32,
+    "status": pl.String,
+    "programs": pl.List(pl.String),
+    "policy_version": pl.String,
+    # The head's address, for the district exports (for a dissolved household: the former head's).
+    "alamat": pl.String,
+    "no_rt": pl.String,
+    "no_rw": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    members: pl.DataFrame  # outputs.md `members` without load_id
+    households: pl.DataFrame  # `households` without load_id, plus alamat, no_rt, no_rw
+    reasons: pl.DataFrame  # `household_reasons` without load_id
+    components: pl.DataFrame  # `score_components` without load_id
+
+
+def _as_date(value: date | datetime | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def evaluate(
+    penduduk: pl.DataFrame,
+    flags: pl.DataFrame,
+    rumah: pl.DataFrame,
+    tanah: pl.DataFrame,
+    kendaraan: pl.DataFrame,
+    asset_links: pl.DataFrame,
+    policy: Policy,
+    load_date: date | datetime | str,
+) -> Eligibility:
+    """Decide every household of the registry: score, decile, reasons, status and programs."""
+    day = _as_date(load_date)
+    members = build_members(penduduk, day)
+    households = build_households(penduduk, flags, rumah, day)
+    housing, head_conflicts = household_housing(rumah, asset_links)
+    vehicles = household_vehicles(kendaraan, asset_links, penduduk, policy)
+    parcels = household_parcels(tanah, asset_links, penduduk, policy)
+
+    scores, components = score_households(households, members, housing, vehicles, parcels, policy, day)
+    scores = assign_deciles(scores, policy.decile_groups)
+    ages = member_ages(members, policy)
+    programs = program_lists(scores, ages, policy)
+
+    findings = exclusion_findings(penduduk, households, housing, vehicles, parcels, policy, day)
+    findings += review_findings(households, flags, housing, head_conflicts)
+    findings.append(decile_findings(scores, programs, policy))
+
+    decided, reasons = decide(
+        households.join(scores.select("no_kk", "score", "desil"), on="no_kk", how="left"),
+        findings,
+        programs,
+        policy,
+    )
+    out = decided.with_columns(policy_version=pl.lit(policy.version)).select(
+        [pl.col(c).cast(t) for c, t in HOUSEHOLD_COLUMNS.items()]
+    )
+    return Eligibility(members=members, households=out.sort("no_kk"), reasons=reasons, components=components)

@@ -1,0 +1,150 @@
+"""Which land, vehicles and housing count for which household, and how surely.
+
+From `asset_links` (one row per typed tanah/kendaraan/rumah row):
+
+- a *confident* holding counts for its household, in the score and in the exclusion rules: method
+  `NIK_EXACT` or `NIK_REPAIRED`, or `NAME_MATCH` scored at or above `links.accept`;
+- an *uncertain* holding never counts: a `NAME_MATCH` scored from `links.review` up to (not
+  including) `links.accept`, or an `AMBIGUOUS` record. It is attributed to the household of every
+  candidate (the candidate NIKs plus the linked NIK, if any), where it can only send the household
+  to review.
+
+A holding of a person who moved out (`PINDAH`) counts for nobody; a deceased person's (`MATI`)
+still counts for the household. A parcel with several holders in one household counts once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from schemas.policy import Policy
+
+CONFIDENT_NIK_METHODS = ("NIK_EXACT", "NIK_REPAIRED")
+NAME_MATCH = "NAME_MATCH"
+AMBIGUOUS = "AMBIGUOUS"
+PINDAH = "PINDAH"
+HEAD_NOT_MEMBER = "HEAD_NOT_MEMBER"
+
+VEHICLE_COLUMNS = ("NO_RANGKA", "NO_POLISI", "JENIS_KENDARAAN", "MEREK", "TAHUN_BUAT", "TGL_AKHIR_PAJAK")
+PARCEL_COLUMNS = ("NIB", "PENGGUNAAN", "LUAS_M2", "NJOP_PER_M2", "JENIS_HAK")
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _links(asset_links: pl.DataFrame, source: str) -> pl.DataFrame:
+    return asset_links.filter(pl.col("source") == source).select(
+        pl.col("row_number").cast(pl.Int64),
+        link_nik=pl.col("nik"),
+        link_no_kk=pl.col("no_kk"),
+        link_method=pl.col("method"),
+        link_score=pl.col("score").cast(pl.Float64),
+        link_note=pl.col("note"),
+        candidates=pl.col("candidates").cast(pl.List(pl.String)),
+    )
+
+
+def _persons(penduduk: pl.DataFrame) -> pl.DataFrame:
+    return penduduk.select(
+        person_nik=pl.col("NIK"), person_no_kk=pl.col("NO_KK"), owner_status=pl.col("STATUS")
+    )
+
+
+def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFrame, policy: Policy, key: str) -> pl.DataFrame:
+    """Confident and uncertain holdings of each household for one asset extract.
+
+    Returns the record columns plus `no_kk`, `owner_status`, `link_method`, `link_score`,
+    `candidate_count` and `certain` (Boolean), one row per (household, record key).
+    """
+    accept, review = policy.links.accept, policy.links.review
+    joined = records.join(links, left_on="ROW_NUMBER", right_on="row_number", how="inner")
+    persons = _persons(penduduk)
+
+    confident_rule = pl.col("link_method").is_in(CONFIDENT_NIK_METHODS) | (
+        (pl.col("link_method") == NAME_MATCH) & (pl.col("link_score") >= accept)
+    )
+    uncertain_rule = (pl.col("link_method") == AMBIGUOUS) | (
+        (pl.col("link_method") == NAME_MATCH) & (pl.col("link_score") < accept) & (pl.col("link_score") >= review)
+    )
+
+    confident = (
+        joined.filter(confident_rule)
+        .join(persons, left_on="link_nik", right_on="person_nik", how="left")
+        .with_columns(no_kk=pl.coalesce("link_no_kk", "person_no_kk"), candidate_count=pl.lit(1, pl.Int32))
+        .filter(pl.col("no_kk").is_not_null() & (pl.col("owner_status").fill_null("") != PINDAH))
+        .with_columns(certain=pl.lit(True))
+    )
+
+    uncertain = (
+        joined.filter(uncertain_rule)
+        .with_columns(
+            _cand=pl.concat_list(
+                pl.col("candidates").fill_null(pl.lit([], pl.List(pl.String))),
+                pl.col("link_nik").cast(pl.String),
+            ).list.drop_nulls().list.unique()
+        )
+        .with_columns(candidate_count=pl.col("_cand").list.len().cast(pl.Int32))
+        .explode("_cand")
+        .join(persons, left_on="_cand", right_on="person_nik", how="inner")
+        .filter(pl.col("owner_status") != PINDAH)
+        .with_columns(no_kk=pl.col("person_no_kk"), certain=pl.lit(False))
+        .drop("_cand")
+    )
+
+    cols = list(records.columns) + ["no_kk", "owner_status", "link_method", "link_score", "candidate_count", "certain"]
+    both = pl.concat([confident.select(cols), uncertain.select(cols)], how="vertical_relaxed")
+    # One row per household and record key; a certain holding wins over an uncertain one, then the
+    # better link, then the earlier row of the file.
+    return both.sort(
+        ["no_kk", key, "certain", "link_score", "ROW_NUMBER"],
+        descending=[False, False, True, True, False],
+        nulls_last=True,
+    ).unique(subset=["no_kk", key], keep="first", maintain_order=True)
+
+
+def household_vehicles(kendaraan: pl.DataFrame, asset_links: pl.DataFrame, penduduk: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    records = kendaraan.select("ROW_NUMBER", *VEHICLE_COLUMNS)
+    return _attribute(records, _links(asset_links, "kendaraan"), penduduk, policy, "NO_RANGKA")
+
+
+def household_parcels(tanah: pl.DataFrame, asset_links: pl.DataFrame, penduduk: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    records = tanah.select("ROW_NUMBER", *PARCEL_COLUMNS).with_columns(
+        NILAI=(pl.col("LUAS_M2") * pl.col("NJOP_PER_M2").cast(pl.Float64))
+    )
+    return _attribute(records, _links(asset_links, "tanah"), penduduk, policy, "NIB")
+
+
+def household_housing(rumah: pl.DataFrame, asset_links: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The housing row used for each household, and the households whose survey names another head.
+
+    Returns `(housing, head_conflicts)`. `housing`: the rumah columns plus `no_kk`, `link_method`,
+    `link_score`, one row per household whose survey row is linked to it (`asset_links.no_kk`);
+    with several, the latest `TGL_PENDATAAN`, then the later row of the file. `head_conflicts`:
+    `no_kk`, `ROW_NUMBER`, `link_method`, `link_score` of the survey rows whose link note says
+    `HEAD_NOT_MEMBER` (the survey names a head who is not a member of that NO_KK).
+    """
+    linked = rumah.join(_links(asset_links, "rumah"), left_on="ROW_NUMBER", right_on="row_number", how="inner").rename(
+        {"link_no_kk": "no_kk"}
+    )
+    conflicts = linked.filter(
+        pl.col("link_note").fill_null("").str.contains(HEAD_NOT_MEMBER, literal=True)
+    ).select(
+        pl.coalesce("no_kk", "NO_KK").alias("no_kk"),
+        pl.col("ROW_NUMBER"),
+        pl.col("link_method"),
+        pl.col("link_score"),
+    )
+    housing = (
+        linked.filter(pl.col("no_kk").is_not_null())
+        .sort(["no_kk", "TGL_PENDATAAN", "ROW_NUMBER"], descending=[False, True, True], nulls_last=True)
+        .unique(subset="no_kk", keep="first", maintain_order=True)
+        .drop("link_nik", "candidates")
+    )
+    return housing, conflicts
