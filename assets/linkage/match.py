@@ -1,0 +1,625 @@
+"""Link land, vehicle and housing records to registry persons (policy.md, "Linking assets").
+
+`link_assets` returns the `asset_links` frame of docs/architecture.md, one row per typed `tanah`,
+`kendaraan` and `rumah` row. The methods, the scoring and the choices are in docs/linkage.md.
+
+Everything is vectorised: NIK repair is a join of integer variants (nik.py), name candidates come
+from blocking joins on name-token keys inside the village (then the district), capped at
+`MAX_CANDIDATES` per record, and the candidate pairs are scored column-wise with rapidfuzz
+(`process.cpdist`). Nothing loops over rows in Python.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+from rapidfuzz import fuzz, process
+
+from assets.linkage.names import key_from_normalised_expr, name_expr
+from assets.linkage.nik import nik_repair_hits
+
+# --- methods and notes ----------------------------------------------------------------------------
+NIK_EXACT = "NIK_EXACT"
+NIK_REPAIRED = "NIK_REPAIRED"
+NAME_MATCH = "NAME_MATCH"
+AMBIGUOUS = "AMBIGUOUS"
+UNLINKED = "UNLINKED"
+METHODS = (NIK_EXACT, NIK_REPAIRED, NAME_MATCH, AMBIGUOUS, UNLINKED)
+
+NIK_NAME_CONFLICT = "NIK_NAME_CONFLICT"  # the record's NIK is a registry NIK with another name
+NO_CANDIDATE = "NO_CANDIDATE"  # nobody in the village or district with an agreeing name
+COMPANY_NPWP = "COMPANY_NPWP"  # the owner is a company (NPWP), not a person
+OUT_OF_SCOPE = "OUT_OF_SCOPE"  # registered outside the load's scope and no NIK match
+HEAD_NOT_MEMBER = "HEAD_NOT_MEMBER"  # housing: the named head is not a member of that NO_KK
+HEAD_BY_NAME = "HEAD_BY_NAME"  # housing: the head was found among the members by name only
+HEAD_NIK_REPAIRED = "HEAD_NIK_REPAIRED"  # housing: the head's NIK was repaired among the members
+NO_KK_NOT_FOUND = "NO_KK_NOT_FOUND"  # housing: the NO_KK is not in the registry
+NOTES = (
+    NIK_NAME_CONFLICT, NO_CANDIDATE, COMPANY_NPWP, OUT_OF_SCOPE, HEAD_NOT_MEMBER, HEAD_BY_NAME,
+    HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND,
+)
+
+ASSET_LINKS_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.String(),
+    "row_number": pl.Int64(),
+    "record_id": pl.String(),
+    "nik": pl.String(),
+    "no_kk": pl.String(),
+    "method": pl.String(),
+    "score": pl.Float64(),
+    "note": pl.String(),
+    "candidates": pl.List(pl.String()),
+}
+
+# --- tuning (the policy thresholds are arguments; these shape the scorer) -------------------------
+MAX_CANDIDATES = 50  # candidate pairs scored per record and pass, at most
+KEEP_FRACTION = 0.6  # a pair is scored only if its blocking weight is this share of the best's
+VILLAGE_KEY_CAP = 100  # a token key shared by more persons of a village does not block alone
+DISTRICT_KEY_CAP = 300  # the same within a district
+PREFIX = 4  # token keys are the first letters of each canonical token
+MAX_TOKENS = 5  # pair keys are built from the first tokens only
+PARTIAL_MAX = 0.95  # a name that is the other minus some parts scores at most this...
+PARTIAL_COMMON_PENALTY = 0.10  # ...less this much when the shared parts are common names
+IDF_REFERENCE = 10.0  # shared parts whose idf adds up to this (or ln N) are fully distinctive
+RT_RW_AGREE = 0.05  # vehicle address RT and RW equal the person's (same village)
+RT_RW_DIFFER = -0.08  # vehicle address RT or RW differs from the person's (same village)
+ADDRESS_AGREE = 0.02  # the person's street address is contained in the vehicle address
+EPS = 1e-9
+
+
+# --- small helpers --------------------------------------------------------------------------------
+def _col(df: pl.DataFrame, name: str, dtype: pl.DataType = pl.String()) -> pl.Expr:
+    """A column of the frame, or nulls when the frame lacks it (an optional column)."""
+    return pl.col(name).cast(dtype) if name in df.columns else pl.lit(None, dtype=dtype)
+
+
+def _with_key(df: pl.DataFrame, name_col: str) -> pl.DataFrame:
+    """Add `key` (the canonical name) and `toks` (its tokens), computed once per distinct name."""
+    names = df.select(pl.col(name_col)).unique().drop_nulls()
+    names = names.with_columns(_norm=name_expr(pl.col(name_col))).with_columns(
+        key=key_from_normalised_expr(pl.col("_norm"))
+    )
+    out = df.join(names.select(name_col, "key"), on=name_col, how="left", nulls_equal=False)
+    return out.with_columns(toks=pl.col("key").str.split(" "))
+
+
+def _clean_rt(e: pl.Expr) -> pl.Expr:
+    digits = e.cast(pl.String).str.strip_chars().str.extract(r"^0*([0-9]{1,3})$", 1)
+    return digits.str.zfill(3)
+
+
+def _address_clean(e: pl.Expr) -> pl.Expr:
+    e = e.cast(pl.String).str.to_uppercase()
+    e = e.str.replace_all(r"\bRT\s*[./]?\s*RW\.?\s*:?\s*[0-9]{1,3}\s*/\s*[0-9]{1,3}", " ")
+    e = e.str.replace_all(r"\bR[TW]\.?\s*:?\s*[0-9]{1,3}\b", " ")
+    e = e.str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars(" ")
+    return pl.when(e.str.len_chars() > 0).then(e).otherwise(None)
+
+
+def parse_rt_rw(e: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """RT and RW (3-digit strings) from address text like `RT 003 RW 002` or `RT/RW 3/2`."""
+    up = e.cast(pl.String).str.to_uppercase()
+    both = r"\bRT\s*[./]?\s*RW\.?\s*:?\s*0*([0-9]{1,3})\s*/\s*0*([0-9]{1,3})"
+    rt = pl.coalesce(up.str.extract(both, 1), up.str.extract(r"\bRT\.?\s*:?\s*0*([0-9]{1,3})\b", 1))
+    rw = pl.coalesce(up.str.extract(both, 2), up.str.extract(r"\bRW\.?\s*:?\s*0*([0-9]{1,3})\b", 1))
+    return rt.str.zfill(3), rw.str.zfill(3)
+
+
+# --- the registry ---------------------------------------------------------------------------------
+def _registry(penduduk: pl.DataFrame) -> pl.DataFrame:
+    reg = penduduk.select(
+        nik=pl.col("NIK").cast(pl.String),
+        no_kk=pl.col("NO_KK").cast(pl.String),
+        NAMA_LGKP=pl.col("NAMA_LGKP").cast(pl.String),
+        village=pl.col("KODE_WILAYAH").cast(pl.String),
+        p_rt=_clean_rt(_col(penduduk, "NO_RT")),
+        p_rw=_clean_rt(_col(penduduk, "NO_RW")),
+        p_addr=_address_clean(_col(penduduk, "ALAMAT")),
+    ).with_row_index("pid")
+    reg = _with_key(reg, "NAMA_LGKP").drop("NAMA_LGKP")
+    return reg.with_columns(district=pl.col("village").str.slice(0, 8))
+
+
+def _token_idf(reg: pl.DataFrame) -> pl.DataFrame:
+    n = max(reg.height, 1)
+    return (
+        reg.select(tok=pl.col("toks").list.unique())
+        .explode("tok")
+        .drop_nulls()
+        .group_by("tok")
+        .len()
+        .select("tok", idf=(pl.lit(float(n)) / pl.col("len")).log())
+    )
+
+
+# --- scoring --------------------------------------------------------------------------------------
+def _name_scores(pairs: pl.DataFrame, idf: pl.DataFrame, n_registry: int) -> pl.Series:
+    """Name agreement (0-1) of each pair `rkey`/`pkey` (canonical keys, `rtoks`/`ptoks` tokens).
+
+    The larger of: token_sort_ratio (whole names, any order, typing errors), ratio (the names as
+    written, for a typing error that moves a space), and token_set_ratio
+    (one name is the other minus some parts) scaled down to at most PARTIAL_MAX, and further the
+    more common the shared parts are (sum of their idf against IDF_REFERENCE).
+    """
+    if pairs.height == 0:
+        return pl.Series("name_score", [], dtype=pl.Float64)
+    a = pairs["rkey"].fill_null("").to_list()
+    b = pairs["pkey"].fill_null("").to_list()
+    srt = process.cpdist(a, b, scorer=fuzz.token_sort_ratio, workers=-1, dtype=np.float64) / 100.0
+    # As written, too: a typing error that moves a space ("SRIJ ASRI") breaks the tokens.
+    raw = process.cpdist(a, b, scorer=fuzz.ratio, workers=-1, dtype=np.float64) / 100.0
+    srt = np.maximum(srt, raw)
+    sts = process.cpdist(a, b, scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float64) / 100.0
+    common = np.ones(pairs.height)
+    partial = np.flatnonzero(sts > srt + EPS)
+    if partial.size:
+        max_idf = math.log(max(n_registry, 1)) + 1.0
+        shared = (
+            pairs[partial]
+            .select(
+                _i=pl.Series(partial),
+                tok=pl.col("rtoks").list.set_intersection(pl.col("ptoks")),
+            )
+            .explode("tok")
+            .join(idf, on="tok", how="left")
+            .group_by("_i")
+            .agg(
+                s=pl.when(pl.col("tok").is_null())
+                .then(0.0)
+                .otherwise(pl.col("idf").fill_null(max_idf))
+                .sum()
+            )
+        )
+        idx = shared["_i"].to_numpy()
+        # A small registry cannot show idf values as high as the reference: cap it at ln(N).
+        reference = min(IDF_REFERENCE, math.log(max(n_registry, 2)))
+        common[idx] = 1.0 - np.minimum(1.0, shared["s"].to_numpy() / reference)
+    part = sts * (PARTIAL_MAX - PARTIAL_COMMON_PENALTY * common)
+    return pl.Series("name_score", np.round(np.maximum(srt, part), 4))
+
+
+def _address_scores(pairs: pl.DataFrame) -> pl.Series:
+    a = pairs["r_addr"].fill_null("").to_list()
+    b = pairs["p_addr"].fill_null("").to_list()
+    return pl.Series(
+        "addr_score",
+        process.cpdist(a, b, scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float64) / 100.0,
+    )
+
+
+def _score_pairs(
+    pairs: pl.DataFrame, recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame
+) -> pl.DataFrame:
+    """Join the record and person sides onto (rid, pid) pairs and add `score` (0-1)."""
+    p = pairs.select("rid", "pid").join(
+        recs.select("rid", rkey="key", rtoks="toks", r_village="village", r_rt="r_rt",
+                    r_rw="r_rw", r_addr="r_addr"),
+        on="rid",
+    ).join(
+        reg.select("pid", "nik", "no_kk", pkey="key", ptoks="toks", p_village="village",
+                   p_rt="p_rt", p_rw="p_rw", p_addr="p_addr"),
+        on="pid",
+    )
+    p = p.with_columns(_name_scores(p, idf, reg.height).alias("name_score"))
+    same_village = pl.col("r_village") == pl.col("p_village")
+    rt_known = pl.col("r_rt").is_not_null() & pl.col("p_rt").is_not_null()
+    rw_known = pl.col("r_rw").is_not_null() & pl.col("p_rw").is_not_null()
+    differ = (rt_known & (pl.col("r_rt") != pl.col("p_rt"))) | (
+        rw_known & (pl.col("r_rw") != pl.col("p_rw"))
+    )
+    agree = rt_known & rw_known & (pl.col("r_rt") == pl.col("p_rt")) & (
+        pl.col("r_rw") == pl.col("p_rw")
+    )
+    has_addr = pl.col("r_addr").is_not_null() & pl.col("p_addr").is_not_null()
+    if p.height and p.select(has_addr.any()).item():
+        p = p.with_columns(_address_scores(p).alias("addr_score"))
+    else:
+        p = p.with_columns(addr_score=pl.lit(0.0))
+    adjust = (
+        pl.when(same_village & differ).then(RT_RW_DIFFER)
+        .when(same_village & agree).then(RT_RW_AGREE)
+        .otherwise(0.0)
+        + pl.when(has_addr & (pl.col("addr_score") >= 0.9)).then(ADDRESS_AGREE).otherwise(0.0)
+    )
+    return p.with_columns(
+        score=(pl.col("name_score") + adjust).clip(0.0, 1.0).round(4)
+    )
+
+
+# --- NIK linking ----------------------------------------------------------------------------------
+def _nik_candidates(
+    recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, agree: float
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Exact and repaired NIK hits of records (`rid`, `nik`, `nik_raw`, `key`, `toks`).
+
+    Returns (exact, repaired): `exact` has `rid`, `pid`, `agrees` for every record whose NIK is a
+    registry NIK; `repaired` has `rid`, `pid` for every registry NIK one edit away from the
+    record's NIK (or raw text) whose name agrees, for records without an agreeing exact hit.
+    """
+    exact = recs.filter(pl.col("nik").is_not_null()).select("rid", "nik").join(
+        reg.select("pid", "nik"), on="nik"
+    )
+    exact = _score_pairs(exact, recs, reg, idf).select(
+        "rid", "pid", agrees=(pl.col("name_score") >= agree - EPS) & pl.col("rkey").is_not_null()
+    )
+    done = exact.filter(pl.col("agrees")).select("rid")
+    src = (
+        recs.join(done, on="rid", how="anti")
+        .select("rid", text=pl.coalesce("nik", "nik_raw"))
+        .drop_nulls("text")
+    )
+    hits = nik_repair_hits(src, "rid", "text", reg["nik"]).join(
+        reg.select("pid", "nik"), on="nik"
+    )
+    repaired = _score_pairs(hits.select("rid", "pid"), recs, reg, idf).filter(
+        (pl.col("name_score") >= agree - EPS) & pl.col("rkey").is_not_null()
+    ).select("rid", "pid")
+    return exact, repaired
+
+
+# --- name linking ---------------------------------------------------------------------------------
+WHOLE, PAIR, TOKEN = 0, 1, 2  # kinds of blocking key
+
+
+def _name_keys(df: pl.DataFrame, id_col: str) -> pl.DataFrame:
+    """Blocking keys of each name: `id_col`, `kind`, `kh` (64-bit hash of the key).
+
+    Kinds: the whole key (WHOLE), pairs of token prefixes (PAIR: neighbours, and first with last
+    for three tokens or more, in sorted order so that swapped parts meet), and token prefixes
+    (TOKEN). A hash collision can only add a spurious candidate pair, which scoring rejects.
+    """
+    base = df.lazy().select(
+        pl.col(id_col), key=pl.col("key"),
+        pre=pl.col("toks").list.head(MAX_TOKENS).list.eval(
+            pl.when(pl.element().str.len_chars() >= 2)
+            .then(pl.element().str.slice(0, PREFIX))
+            .otherwise(None)
+        ),
+    ).filter(pl.col("key").is_not_null())
+    parts = [
+        base.select(id_col, kind=pl.lit(WHOLE, pl.UInt8), k=pl.col("key")),
+        base.select(id_col, kind=pl.lit(TOKEN, pl.UInt8), k=pl.col("pre"))
+        .explode("k").drop_nulls("k"),
+    ]
+    n = pl.col("pre").list.len()
+    for i, j in [(i, i + 1) for i in range(MAX_TOKENS - 1)] + [(0, -1)]:
+        a = pl.col("pre").list.get(i, null_on_oob=True)
+        b = pl.col("pre").list.get(j, null_on_oob=True)
+        ok = a.is_not_null() & b.is_not_null() & (n > 2 if j == -1 else n > j)
+        parts.append(
+            base.filter(ok).select(
+                id_col, kind=pl.lit(PAIR, pl.UInt8),
+                k=pl.when(a <= b).then(a + "|" + b).otherwise(b + "|" + a),
+            )
+        )
+    return (
+        pl.concat(parts)
+        .select(id_col, "kind", kh=(pl.col("kind").cast(pl.String) + pl.col("k")).hash(7))
+        .unique(subset=[id_col, "kh"])
+        .collect()
+    )
+
+
+def _candidate_pairs(
+    recs: pl.DataFrame, rkeys: pl.DataFrame, reg: pl.DataFrame, pkeys: pl.DataFrame,
+    level: str, cap: int,
+) -> pl.DataFrame:
+    """Blocking join: (rid, pid) pairs sharing a key in the same block, at most MAX_CANDIDATES.
+
+    Whole-name and pair keys are joined first; token keys only for records that found nobody
+    that way (a dropped part, or a typing error early in a part). A pair or token key shared by
+    more than `cap` persons of the block is left out: it tells nobody apart. Each shared key
+    weighs ln(block size / its frequency) + 1; pairs below KEEP_FRACTION of the record's best
+    weight are not scored.
+    """
+    rb = recs.lazy().select("rid", b=pl.col(level).hash(7))
+    pb = reg.lazy().select("pid", b=pl.col(level).hash(7)).join(
+        rb.select("b").unique(), on="b", how="semi"
+    )
+    size = pb.group_by("b").agg(size=pl.len())
+    pk = pkeys.lazy().join(pb, on="pid")
+    keep = (
+        pk.group_by("b", "kh").agg(freq=pl.len(), kind=pl.col("kind").first())
+        .filter((pl.col("kind") == WHOLE) | (pl.col("freq") <= cap))
+        .join(size, on="b")
+        .select("b", "kh", w=(pl.col("size").cast(pl.Float64) / pl.col("freq")).log() + 1.0)
+    )
+    pk = pk.join(keep, on=["b", "kh"]).select("pid", "b", "kh", "kind", "w")
+    rk = rkeys.lazy().join(rb, on="rid")
+
+    def join(r: pl.LazyFrame, p: pl.LazyFrame) -> pl.DataFrame:
+        return (
+            r.select("rid", "b", "kh").join(p.select("pid", "b", "kh", "w"), on=["b", "kh"])
+            .group_by("rid", "pid")
+            .agg(w=pl.col("w").sum())
+            .collect()
+        )
+
+    first = join(rk.filter(pl.col("kind") != TOKEN), pk.filter(pl.col("kind") != TOKEN))
+    rest = rk.join(first.lazy().select("rid").unique(), on="rid", how="anti")
+    second = join(rest, pk)
+    return (
+        pl.concat([first, second])
+        .filter(pl.col("w") >= KEEP_FRACTION * pl.col("w").max().over("rid"))
+        .with_columns(_r=pl.col("w").rank("ordinal", descending=True).over("rid"))
+        .filter(pl.col("_r") <= MAX_CANDIDATES)
+        .select("rid", "pid")
+    )
+
+
+def _decide(scored: pl.DataFrame, accept: float, review: float, margin: float) -> pl.DataFrame:
+    """Per record: best candidate, runner-up, and the outcome of the name policy.
+
+    `outcome`: `ACCEPT` (best ≥ accept and ahead of the runner-up by ≥ margin), `CANDIDATE`
+    (review ≤ best < accept, ahead by ≥ margin), `AMBIGUOUS` (best ≥ review but not ahead by the
+    margin), `NONE` (best < review).
+    """
+    agg = (
+        scored.sort(["rid", "score", "nik"], descending=[False, True, False])
+        .group_by("rid", maintain_order=True)
+        .agg(
+            best=pl.col("score").first(),
+            second=pl.col("score").get(1, null_on_oob=True).fill_null(0.0),
+            best_nik=pl.col("nik").first(),
+            best_kk=pl.col("no_kk").first(),
+            close=pl.col("nik").filter(pl.col("score") > pl.col("score").first() - margin + EPS),
+        )
+    )
+    return agg.with_columns(
+        outcome=pl.when(pl.col("best") < review - EPS).then(pl.lit("NONE"))
+        .when(pl.col("best") - pl.col("second") < margin - EPS).then(pl.lit("AMBIGUOUS"))
+        .when(pl.col("best") >= accept - EPS).then(pl.lit("ACCEPT"))
+        .otherwise(pl.lit("CANDIDATE"))
+    )
+
+
+def _name_pass(
+    recs: pl.DataFrame, rkeys: pl.DataFrame, reg: pl.DataFrame, pkeys: pl.DataFrame,
+    idf: pl.DataFrame, level: str, cap: int, accept: float, review: float, margin: float,
+) -> pl.DataFrame:
+    pairs = _candidate_pairs(recs, rkeys, reg, pkeys, level, cap)
+    scored = _score_pairs(pairs, recs, reg, idf)
+    return _decide(scored, accept, review, margin)
+
+
+def _name_links(
+    recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame,
+    accept: float, review: float, margin: float,
+) -> pl.DataFrame:
+    """Village pass, then a district pass for records the village did not settle."""
+    rkeys = _name_keys(recs, "rid")
+    pkeys = _name_keys(reg, "pid")
+    village = _name_pass(
+        recs, rkeys, reg, pkeys, idf, "village", VILLAGE_KEY_CAP, accept, review, margin
+    )
+    settled = village.filter(
+        (pl.col("outcome") == "ACCEPT")
+        | ((pl.col("outcome") == "AMBIGUOUS") & (pl.col("best") >= accept - EPS))
+    )
+    rest = recs.join(settled.select("rid"), on="rid", how="anti")
+    district = _name_pass(
+        rest, rkeys, reg, pkeys, idf, "district", DISTRICT_KEY_CAP, accept, review, margin
+    )
+    # The district wins where it accepts, or where the village had nothing to offer.
+    village_has = village.filter(pl.col("outcome") != "NONE").select("rid")
+    from_district = district.filter(pl.col("outcome") == "ACCEPT").vstack(
+        district.filter(pl.col("outcome") != "ACCEPT").join(village_has, on="rid", how="anti")
+    )
+    from_village = village.join(from_district.select("rid"), on="rid", how="anti")
+    return pl.concat([from_village, from_district])
+
+
+# --- assets ---------------------------------------------------------------------------------------
+def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame) -> pl.DataFrame:
+    def one(df: pl.DataFrame, source: str, rid: str, nik: str, name: str, addr: str | None,
+            npwp: str | None) -> pl.DataFrame:
+        address = _col(df, addr) if addr else pl.lit(None, dtype=pl.String)
+        return df.select(
+            source=pl.lit(source),
+            row_number=pl.col("ROW_NUMBER").cast(pl.Int64),
+            record_id=pl.col(rid).cast(pl.String),
+            nik=_col(df, nik),
+            nik_raw=_col(df, f"{nik}_RAW"),
+            npwp=_col(df, npwp) if npwp else pl.lit(None, dtype=pl.String),
+            name=pl.col(name).cast(pl.String),
+            address=address,
+            village=pl.col("KODE_WILAYAH").cast(pl.String),
+            in_scope=_col(df, "IN_SCOPE", pl.Boolean()).fill_null(True),
+        )
+
+    recs = pl.concat([
+        one(tanah, "tanah", "NIB", "NIK_PEMEGANG", "NAMA_PEMEGANG", None, None),
+        one(kendaraan, "kendaraan", "NO_RANGKA", "NIK_PEMILIK", "NAMA_PEMILIK",
+            "ALAMAT_PEMILIK", "NPWP_PEMILIK"),
+    ]).with_row_index("rid")
+    rt, rw = parse_rt_rw(pl.col("address"))
+    recs = recs.with_columns(
+        r_rt=rt, r_rw=rw, r_addr=_address_clean(pl.col("address")),
+        district=pl.col("village").str.slice(0, 8),
+    )
+    return _with_key(recs, "name")
+
+
+def _link_asset_records(
+    recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame,
+    accept: float, review: float, margin: float,
+) -> pl.DataFrame:
+    company = pl.col("npwp").is_not_null()
+    persons = recs.filter(~company)
+    exact, repaired = _nik_candidates(persons, reg, idf, review)
+    exact_ok = exact.filter("agrees").group_by("rid").agg(pl.col("pid").first())
+    conflict = exact.filter(~pl.col("agrees")).select("rid").unique().with_columns(
+        conflict=pl.lit(True)
+    )
+    rep_ok = (
+        repaired.join(exact_ok, on="rid", how="anti")
+        .group_by("rid").agg(pl.col("pid").first(), n=pl.len())
+        .filter(pl.col("n") == 1).drop("n")
+    )
+    nik_links = pl.concat([
+        exact_ok.with_columns(method=pl.lit(NIK_EXACT)),
+        rep_ok.with_columns(method=pl.lit(NIK_REPAIRED)),
+    ]).join(reg.select("pid", "nik", "no_kk"), on="pid").select(
+        "rid", l_nik="nik", l_kk="no_kk", l_method="method"
+    )
+    to_name = persons.join(nik_links.select("rid"), on="rid", how="anti").filter(
+        pl.col("in_scope") & pl.col("key").is_not_null()
+    )
+    names = _name_links(to_name, reg, idf, accept, review, margin)
+
+    out = (
+        recs.select("rid", "source", "row_number", "record_id", "npwp", "in_scope")
+        .join(nik_links, on="rid", how="left")
+        .join(conflict, on="rid", how="left")
+        .join(names, on="rid", how="left")
+    )
+    outcome = pl.col("outcome")
+    is_company = pl.col("npwp").is_not_null()
+    by_nik = pl.col("l_method").is_not_null()
+    out_scope = ~pl.col("in_scope") & ~by_nik
+    linked_by_name = outcome.is_in(["ACCEPT", "CANDIDATE"])
+    method = (
+        pl.when(is_company).then(pl.lit(UNLINKED))
+        .when(by_nik).then(pl.col("l_method"))
+        .when(out_scope).then(pl.lit(UNLINKED))
+        .when(linked_by_name).then(pl.lit(NAME_MATCH))
+        .when(outcome == "AMBIGUOUS").then(pl.lit(AMBIGUOUS))
+        .otherwise(pl.lit(UNLINKED))
+    )
+    conflict_note = pl.col("conflict").fill_null(False)
+    note = (
+        pl.when(is_company).then(pl.lit(COMPANY_NPWP))
+        .when(out_scope).then(pl.lit(OUT_OF_SCOPE))
+        .when(conflict_note).then(pl.lit(NIK_NAME_CONFLICT))
+        .when(by_nik).then(pl.lit(None, dtype=pl.String))
+        .when(linked_by_name | (outcome == "AMBIGUOUS")).then(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.lit(NO_CANDIDATE))
+    )
+    return out.with_columns(method=method, note=note).select(
+        "rid", "source", "row_number", "record_id",
+        nik=pl.when(pl.col("method").is_in([NIK_EXACT, NIK_REPAIRED])).then(pl.col("l_nik"))
+        .when(pl.col("method") == NAME_MATCH).then(pl.col("best_nik")),
+        no_kk=pl.when(pl.col("method").is_in([NIK_EXACT, NIK_REPAIRED])).then(pl.col("l_kk"))
+        .when(pl.col("method") == NAME_MATCH).then(pl.col("best_kk")),
+        method="method",
+        score=pl.when(pl.col("method").is_in([NIK_EXACT, NIK_REPAIRED])).then(1.0)
+        .when(pl.col("method").is_in([NAME_MATCH, AMBIGUOUS])).then(pl.col("best")),
+        note="note",
+        candidates=pl.when(pl.col("method") == AMBIGUOUS).then(pl.col("close"))
+        .when((pl.col("method") == NAME_MATCH) & (outcome == "CANDIDATE"))
+        .then(pl.concat_list(pl.col("best_nik"))),
+    ).sort("rid").drop("rid")
+
+
+# --- housing --------------------------------------------------------------------------------------
+def _link_housing(
+    rumah: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, review: float, margin: float
+) -> pl.DataFrame:
+    """Housing rows: by NO_KK, the head checked among its members; else by the head's NIK."""
+    rows = rumah.select(
+        source=pl.lit("rumah"),
+        row_number=pl.col("ROW_NUMBER").cast(pl.Int64),
+        record_id=pl.col("NO_KK").cast(pl.String),
+        nik=_col(rumah, "NIK_KEPALA"),
+        nik_raw=_col(rumah, "NIK_KEPALA_RAW"),
+        name=_col(rumah, "NAMA_KEPALA"),
+        village=_col(rumah, "KODE_WILAYAH"),
+    ).with_row_index("rid").with_columns(
+        r_rt=pl.lit(None, dtype=pl.String), r_rw=pl.lit(None, dtype=pl.String),
+        r_addr=pl.lit(None, dtype=pl.String),
+    )
+    rows = _with_key(rows, "name")
+    kks = reg.select(pl.col("no_kk").unique())
+    rows = rows.with_columns(kk_found=pl.col("record_id").is_in(kks["no_kk"].implode()))
+    exact, repaired = _nik_candidates(rows, reg, idf, review)
+    member = reg.select("pid", p_kk="no_kk", p_nik="nik")
+    kk_of = rows.select("rid", "record_id")
+
+    def in_kk(df: pl.DataFrame) -> pl.DataFrame:
+        return df.join(member, on="pid").join(kk_of, on="rid").filter(
+            pl.col("p_kk") == pl.col("record_id")
+        )
+
+    # Household found by NO_KK: identify the head among its members.
+    head_exact = in_kk(exact.filter("agrees")).group_by("rid").agg(h_nik=pl.col("p_nik").first())
+    head_rep = (
+        in_kk(repaired).group_by("rid").agg(h_nik=pl.col("p_nik").first(), n=pl.len())
+        .filter(pl.col("n") == 1).drop("n")
+    )
+    pending = rows.filter(pl.col("kk_found") & pl.col("key").is_not_null()).join(
+        pl.concat([head_exact.select("rid"), head_rep.select("rid")]), on="rid", how="anti"
+    )
+    by_name_pairs = pending.select("rid", no_kk="record_id").join(
+        reg.select("pid", "no_kk"), on="no_kk"
+    )
+    by_name = _decide(_score_pairs(by_name_pairs, rows, reg, idf), 1.0, review, margin)
+    # Two members with the head's name (a father and his son): the head is a member either way;
+    # the better-scoring one (then the lower NIK) is named.
+    head_name = by_name.filter(pl.col("outcome") != "NONE").select(
+        "rid", h_nik="best_nik"
+    )
+    heads = pl.concat([
+        head_exact.with_columns(h_note=pl.lit(None, dtype=pl.String)),
+        head_rep.with_columns(h_note=pl.lit(HEAD_NIK_REPAIRED)),
+        head_name.with_columns(h_note=pl.lit(HEAD_BY_NAME)),
+    ])
+
+    # NO_KK not in the registry: the head's NIK (exact, else repaired) finds the household.
+    fb_exact = exact.filter("agrees").group_by("rid").agg(pl.col("pid").first())
+    fb_rep = (
+        repaired.join(fb_exact, on="rid", how="anti").group_by("rid")
+        .agg(pl.col("pid").first(), n=pl.len()).filter(pl.col("n") == 1).drop("n")
+    )
+    fallback = pl.concat([
+        fb_exact.with_columns(f_method=pl.lit(NIK_EXACT)),
+        fb_rep.with_columns(f_method=pl.lit(NIK_REPAIRED)),
+    ]).join(reg.select("pid", f_nik="nik", f_kk="no_kk"), on="pid").drop("pid")
+
+    out = rows.select("rid", "source", "row_number", "record_id", "kk_found").join(
+        heads, on="rid", how="left"
+    ).join(fallback, on="rid", how="left")
+    kk = pl.col("kk_found")
+    fb = pl.col("f_method").is_not_null()
+    return out.select(
+        "rid", "source", "row_number", "record_id",
+        nik=pl.when(kk).then(pl.col("h_nik")).when(fb).then(pl.col("f_nik")),
+        no_kk=pl.when(kk).then(pl.col("record_id")).when(fb).then(pl.col("f_kk")),
+        method=pl.when(kk).then(pl.lit(NIK_EXACT)).when(fb).then(pl.col("f_method"))
+        .otherwise(pl.lit(UNLINKED)),
+        score=pl.when(kk | fb).then(1.0),
+        note=pl.when(kk & pl.col("h_nik").is_null()).then(pl.lit(HEAD_NOT_MEMBER))
+        .when(kk).then(pl.col("h_note"))
+        .otherwise(pl.lit(NO_KK_NOT_FOUND)),
+        candidates=pl.lit(None, dtype=pl.List(pl.String)),
+    ).sort("rid").drop("rid")
+
+
+# --- entry point ----------------------------------------------------------------------------------
+def link_assets(
+    penduduk: pl.DataFrame,
+    tanah: pl.DataFrame,
+    kendaraan: pl.DataFrame,
+    rumah: pl.DataFrame,
+    *,
+    accept: float = 0.92,
+    review: float = 0.80,
+    margin: float = 0.05,
+) -> pl.DataFrame:
+    """The `asset_links` frame: one row per `tanah`, `kendaraan` and `rumah` row, in that order.
+
+    Columns (ASSET_LINKS_SCHEMA): source, row_number, record_id, nik, no_kk, method, score, note,
+    candidates. `accept`, `review` and `margin` are the policy's name thresholds; a NIK's name
+    "agrees" with the registry name when its name score reaches `review`.
+    """
+    if not (0.0 <= review <= accept <= 1.0) or margin < 0:
+        raise ValueError("thresholds must satisfy 0 <= review <= accept <= 1 and margin >= 0")
+    reg = _registry(penduduk)
+    idf = _token_idf(reg)
+    recs = _asset_records(tanah, kendaraan)
+    assets = _link_asset_records(recs, reg, idf, accept, review, margin)
+    housing = _link_housing(rumah, reg, idf, review, margin)
+    return pl.concat([assets, housing]).select(
+        [pl.col(c).cast(t) for c, t in ASSET_LINKS_SCHEMA.items()]
+    )

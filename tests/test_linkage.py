@@ -1,0 +1,469 @@
+"""Linking land, vehicles and housing to registry persons (policy.md, "Linking assets to people").
+
+Small hand-built typed frames with the columns of docs/architecture.md; all data is synthetic.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from assets.linkage.match import (
+    AMBIGUOUS,
+    ASSET_LINKS_SCHEMA,
+    NAME_MATCH,
+    NIK_EXACT,
+    NIK_REPAIRED,
+    UNLINKED,
+    link_assets,
+    parse_rt_rw,
+)
+from assets.linkage.nik import int_to_nik, nik_variants
+
+V1 = "35.10.12.2001"  # village of the tests
+V2 = "35.10.12.2002"  # another village of the same district
+V3 = "35.10.15.2004"  # a village of another district
+
+PENDUDUK_SCHEMA = {
+    "NIK": pl.String, "NO_KK": pl.String, "NAMA_LGKP": pl.String, "JENIS_KLMIN": pl.String,
+    "TMPT_LHR": pl.String, "TGL_LHR": pl.Date, "STAT_HBKEL": pl.String, "STAT_KWN": pl.String,
+    "PDDK_AKH": pl.String, "JENIS_PKRJN": pl.String, "ALAMAT": pl.String, "NO_RT": pl.String,
+    "NO_RW": pl.String, "KODE_WILAYAH": pl.String, "STATUS": pl.String, "TGL_STATUS": pl.Date,
+    "NIK_WARNING": pl.String, "ROW_NUMBER": pl.Int64,
+}
+TANAH_SCHEMA = {
+    "NIB": pl.String, "JENIS_HAK": pl.String, "NIK_PEMEGANG": pl.String,
+    "NIK_PEMEGANG_RAW": pl.String, "NAMA_PEMEGANG": pl.String, "KODE_WILAYAH": pl.String,
+    "IN_SCOPE": pl.Boolean, "LUAS_M2": pl.Float64, "PENGGUNAAN": pl.String,
+    "NJOP_PER_M2": pl.Int64, "TGL_TERBIT": pl.Date, "ROW_NUMBER": pl.Int64,
+}
+KENDARAAN_SCHEMA = {
+    "NO_RANGKA": pl.String, "NO_POLISI": pl.String, "NIK_PEMILIK": pl.String,
+    "NIK_PEMILIK_RAW": pl.String, "NPWP_PEMILIK": pl.String, "NAMA_PEMILIK": pl.String,
+    "ALAMAT_PEMILIK": pl.String, "KODE_WILAYAH": pl.String, "IN_SCOPE": pl.Boolean,
+    "JENIS_KENDARAAN": pl.String, "MEREK": pl.String, "TAHUN_BUAT": pl.Int32,
+    "NILAI_JUAL": pl.Int64, "TGL_AKHIR_PAJAK": pl.Date, "ROW_NUMBER": pl.Int64,
+}
+RUMAH_SCHEMA = {
+    "NO_KK": pl.String, "NIK_KEPALA": pl.String, "NIK_KEPALA_RAW": pl.String,
+    "NAMA_KEPALA": pl.String, "KODE_WILAYAH": pl.String, "STATUS_BANGUNAN": pl.String,
+    "LUAS_LANTAI_M2": pl.Float64, "LANTAI": pl.String, "DINDING": pl.String, "ATAP": pl.String,
+    "SUMBER_AIR_MINUM": pl.String, "FASILITAS_BAB": pl.String, "PENERANGAN": pl.String,
+    "DAYA_VA": pl.Int32, "BAHAN_BAKAR_MASAK": pl.String, "TGL_PENDATAAN": pl.Date,
+    "ROW_NUMBER": pl.Int64,
+}
+
+
+def _frame(rows: list[dict], schema: dict, defaults: dict) -> pl.DataFrame:
+    full = [{**defaults, **r, "ROW_NUMBER": i + 1} for i, r in enumerate(rows)]
+    return pl.DataFrame(
+        [{c: row.get(c) for c in schema} for row in full], schema=schema, orient="row"
+    )
+
+
+def person(nik: str, kk: str, name: str, *, village: str = V1, rt: str = "001", rw: str = "001",
+           relation: str = "KEPALA KELUARGA", status: str = "HIDUP", alamat: str = "DUSUN KRAJAN"):
+    return {"NIK": nik, "NO_KK": kk, "NAMA_LGKP": name, "KODE_WILAYAH": village, "NO_RT": rt,
+            "NO_RW": rw, "STAT_HBKEL": relation, "STATUS": status, "ALAMAT": alamat,
+            "TGL_STATUS": date(2025, 1, 1) if status != "HIDUP" else None}
+
+
+def penduduk(*people: dict) -> pl.DataFrame:
+    return _frame(list(people), PENDUDUK_SCHEMA, {
+        "JENIS_KLMIN": "LAKI-LAKI", "TMPT_LHR": "BANYUWANGI", "TGL_LHR": date(1990, 1, 1),
+        "STAT_KWN": "KAWIN", "PDDK_AKH": "TAMAT SD/SEDERAJAT", "JENIS_PKRJN": "PETANI/PEKEBUN",
+    })
+
+
+def tanah(*parcels: dict) -> pl.DataFrame:
+    return _frame(list(parcels), TANAH_SCHEMA, {
+        "JENIS_HAK": "HM", "KODE_WILAYAH": V1, "IN_SCOPE": True, "LUAS_M2": 1000.0,
+        "PENGGUNAAN": "SAWAH", "NJOP_PER_M2": 50_000, "TGL_TERBIT": date(2005, 1, 1),
+    })
+
+
+def kendaraan(*vehicles: dict) -> pl.DataFrame:
+    return _frame(list(vehicles), KENDARAAN_SCHEMA, {
+        "NO_POLISI": "P 1234 AB", "KODE_WILAYAH": V1, "IN_SCOPE": True,
+        "JENIS_KENDARAAN": "SEPEDA MOTOR", "MEREK": "HONDA", "TAHUN_BUAT": 2019,
+        "NILAI_JUAL": 15_000_000, "TGL_AKHIR_PAJAK": date(2026, 6, 1),
+    })
+
+
+def rumah(*houses: dict) -> pl.DataFrame:
+    return _frame(list(houses), RUMAH_SCHEMA, {
+        "KODE_WILAYAH": V1, "STATUS_BANGUNAN": "MILIK SENDIRI", "LUAS_LANTAI_M2": 36.0,
+        "LANTAI": "SEMEN/BATA MERAH", "DINDING": "TEMBOK", "ATAP": "GENTENG",
+        "SUMBER_AIR_MINUM": "SUMUR TERLINDUNG", "FASILITAS_BAB": "SENDIRI",
+        "PENERANGAN": "PLN METERAN", "DAYA_VA": 900, "BAHAN_BAKAR_MASAK": "GAS 3 KG",
+        "TGL_PENDATAAN": date(2026, 3, 1),
+    })
+
+
+def parcel(nib: str, name: str, nik: str | None = None, raw: str | None = None, **kw) -> dict:
+    return {"NIB": nib, "NAMA_PEMEGANG": name, "NIK_PEMEGANG": nik, "NIK_PEMEGANG_RAW": raw, **kw}
+
+
+def vehicle(vin: str, name: str, nik: str | None = None, raw: str | None = None, **kw) -> dict:
+    return {"NO_RANGKA": vin, "NAMA_PEMILIK": name, "NIK_PEMILIK": nik, "NIK_PEMILIK_RAW": raw,
+            **kw}
+
+
+def house(kk: str, name: str, nik: str | None = None, raw: str | None = None, **kw) -> dict:
+    return {"NO_KK": kk, "NAMA_KEPALA": name, "NIK_KEPALA": nik, "NIK_KEPALA_RAW": raw, **kw}
+
+
+EMPTY_T, EMPTY_K, EMPTY_R = tanah(), kendaraan(), rumah()
+
+# A small registry: households KK1..KK6 in village V1, KK7 in V2.
+KK1, KK2, KK3, KK4, KK5, KK6, KK7 = (f"35101201019000{i:02d}" for i in range(1, 8))
+BUDI = "3510120101800001"
+SITI = "3510124202850002"
+AHMAD_1 = "3510120303700003"  # two namesakes, different RT
+AHMAD_2 = "3510120404720004"
+SLAMET_1 = "3510120505600005"  # two namesakes, same RT/RW: cannot be told apart
+SLAMET_2 = "3510120606620006"
+TWIN_A = "3510120707900017"  # NIKs one digit apart, same name
+TWIN_B = "3510120707900018"
+WAGIMAN = "3510120808500008"  # deceased
+SUPARMI = "3510124909550009"  # moved out
+RATNA = "3510125010880010"  # lives in the other village V2
+
+REGISTRY = penduduk(
+    person(BUDI, KK1, "BUDI SANTOSO"),
+    person(SITI, KK1, "SITI AMINAH", relation="ISTRI"),
+    person(AHMAD_1, KK2, "AHMAD FAUZI", rt="003", rw="002", alamat="DUSUN KRAJAN"),
+    person(AHMAD_2, KK3, "AHMAD FAUZI", rt="007", rw="004", alamat="DUSUN KRAJAN"),
+    person(SLAMET_1, KK4, "SLAMET RIYADI", rt="002", rw="001"),
+    person(SLAMET_2, KK5, "SLAMET RIYADI", rt="002", rw="001"),
+    person(TWIN_A, KK6, "JOKO PRASETYO"),
+    person(TWIN_B, KK6, "JOKO PRASETYO", relation="ANAK"),
+    person(WAGIMAN, KK5, "WAGIMAN", status="MATI", relation="ORANG TUA"),
+    person(SUPARMI, KK4, "SUPARMI", status="PINDAH", relation="ORANG TUA"),
+    person(RATNA, KK7, "RATNA KUMALASARI", village=V2),
+)
+
+
+def link(t=EMPTY_T, k=EMPTY_K, r=EMPTY_R, reg=REGISTRY, **kw) -> pl.DataFrame:
+    return link_assets(reg, t, k, r, **kw)
+
+
+def row(links: pl.DataFrame, source: str, record_id: str) -> dict:
+    hit = links.filter((pl.col("source") == source) & (pl.col("record_id") == record_id))
+    assert hit.height == 1, hit
+    return hit.row(0, named=True)
+
+
+# --- the frame ----------------------------------------------------------------------------------
+def test_one_row_per_record_with_the_contract_columns():
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO", BUDI),
+              parcel("35101200000002", "ORANG ASING"))
+    k = kendaraan(vehicle("MH1AAA", "SITI AMINAH", SITI))
+    r = rumah(house(KK1, "BUDI SANTOSO", BUDI))
+    links = link(t, k, r)
+    assert dict(links.schema) == ASSET_LINKS_SCHEMA
+    assert links["source"].to_list() == ["tanah", "tanah", "kendaraan", "rumah"]
+    assert links["row_number"].to_list() == [1, 2, 1, 1]
+    assert links["record_id"].to_list() == ["35101200000001", "35101200000002", "MH1AAA", KK1]
+
+
+def test_empty_extracts_give_an_empty_frame():
+    links = link()
+    assert links.height == 0
+    assert dict(links.schema) == ASSET_LINKS_SCHEMA
+
+
+def test_thresholds_are_checked():
+    with pytest.raises(ValueError):
+        link(accept=0.7, review=0.8)
+
+
+# --- NIK_EXACT ----------------------------------------------------------------------------------
+def test_nik_exact_when_the_names_agree_even_with_variants():
+    t = tanah(parcel("35101200000001", "H. Budi  Santoso, S.Pd.", BUDI),
+              parcel("35101200000002", "ST. AMINAH", SITI))
+    links = link(t)
+    a = row(links, "tanah", "35101200000001")
+    assert (a["method"], a["nik"], a["no_kk"], a["score"]) == (NIK_EXACT, BUDI, KK1, 1.0)
+    assert a["note"] is None and a["candidates"] is None
+    b = row(links, "tanah", "35101200000002")
+    assert (b["method"], b["nik"]) == (NIK_EXACT, SITI)
+
+
+def test_deceased_and_moved_persons_are_linked_too():
+    t = tanah(parcel("35101200000001", "WAGIMAN", WAGIMAN),
+              parcel("35101200000002", "SUPARMI"))
+    links = link(t)
+    assert row(links, "tanah", "35101200000001")["nik"] == WAGIMAN
+    b = row(links, "tanah", "35101200000002")
+    assert (b["method"], b["nik"], b["no_kk"]) == (NAME_MATCH, SUPARMI, KK4)
+
+
+def test_nik_of_someone_with_another_name_is_a_conflict_and_falls_to_names():
+    # The certificate carries Budi's NIK but Ratna's name; Ratna lives in V2 (same district).
+    t = tanah(parcel("35101200000001", "RATNA KUMALASARI", BUDI))
+    a = row(link(t), "tanah", "35101200000001")
+    assert a["note"] == "NIK_NAME_CONFLICT"
+    assert (a["method"], a["nik"], a["no_kk"]) == (NAME_MATCH, RATNA, KK7)
+    assert a["score"] >= 0.92
+
+
+def test_conflict_without_a_name_candidate_stays_unlinked():
+    t = tanah(parcel("35101200000001", "KARTOLO WIRYO", BUDI))
+    a = row(link(t), "tanah", "35101200000001")
+    assert (a["method"], a["nik"], a["no_kk"], a["score"]) == (UNLINKED, None, None, None)
+    assert a["note"] == "NIK_NAME_CONFLICT"
+
+
+# --- NIK_REPAIRED -------------------------------------------------------------------------------
+def _substitute(nik: str, pos: int, digit: str) -> str:
+    return nik[:pos] + digit + nik[pos + 1:]
+
+
+def _swap(nik: str, pos: int) -> str:
+    return nik[:pos] + nik[pos + 1] + nik[pos] + nik[pos + 2:]
+
+
+def test_repaired_substitution_in_a_valid_nik():
+    typo = _substitute(BUDI, 9, "7")
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO", typo))
+    a = row(link(t), "tanah", "35101200000001")
+    assert (a["method"], a["nik"], a["no_kk"], a["score"]) == (NIK_REPAIRED, BUDI, KK1, 1.0)
+
+
+def test_repaired_swap_of_neighbours():
+    typo = _swap(SITI, 6)
+    assert typo != SITI
+    k = kendaraan(vehicle("MH1AAA", "SITI AMINAH", typo))
+    a = row(link(k=k), "kendaraan", "MH1AAA")
+    assert (a["method"], a["nik"], a["no_kk"]) == (NIK_REPAIRED, SITI, KK1)
+
+
+def test_repaired_from_the_raw_text_of_a_dropped_nik():
+    # A letter typed for a digit: the NIK was dropped as invalid, its cleaned text kept as _RAW.
+    raw = BUDI[:10] + "O" + BUDI[11:]
+    bad_date = _substitute(BUDI, 8, "9")  # month 91: invalid structure, dropped, kept as raw
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO", None, raw),
+              parcel("35101200000002", "BUDI SANTOSO", None, bad_date))
+    links = link(t)
+    for nib in ("35101200000001", "35101200000002"):
+        a = row(links, "tanah", nib)
+        assert (a["method"], a["nik"]) == (NIK_REPAIRED, BUDI)
+
+
+def test_repair_that_hits_two_registry_niks_is_not_a_repair():
+    # One digit away from both twins, who carry the same name: the NIK cannot say which.
+    typo = TWIN_A[:-1] + "9"
+    assert sum(a != b for a, b in zip(typo, TWIN_B)) == 1
+    t = tanah(parcel("35101200000001", "JOKO PRASETYO", typo))
+    a = row(link(t), "tanah", "35101200000001")
+    assert a["method"] == AMBIGUOUS  # and by name they cannot be told apart either
+    assert sorted(a["candidates"]) == sorted([TWIN_A, TWIN_B])
+    assert a["nik"] is None and a["no_kk"] is None
+
+
+def test_repair_needs_the_name_to_agree():
+    typo = _substitute(BUDI, 9, "7")
+    t = tanah(parcel("35101200000001", "KARTOLO WIRYO", typo))
+    a = row(link(t), "tanah", "35101200000001")
+    assert (a["method"], a["note"]) == (UNLINKED, "NO_CANDIDATE")
+
+
+# --- NAME_MATCH ---------------------------------------------------------------------------------
+def test_name_match_without_nik_and_with_name_variants():
+    t = tanah(parcel("35101200000001", "Hj. St. Aminah binti Karto"),
+              parcel("35101200000002", "BOEDI SANTOSO"))
+    links = link(t)
+    a = row(links, "tanah", "35101200000001")
+    assert (a["method"], a["nik"], a["no_kk"]) == (NAME_MATCH, SITI, KK1)
+    assert a["score"] >= 0.92 and a["candidates"] is None
+    b = row(links, "tanah", "35101200000002")
+    assert (b["method"], b["nik"]) == (NAME_MATCH, BUDI)
+
+
+def test_name_match_falls_back_to_the_district():
+    # The parcel lies in V1; its holder lives in V2 of the same district.
+    t = tanah(parcel("35101200000001", "RATNA KUMALASARI"))
+    a = row(link(t), "tanah", "35101200000001")
+    assert (a["method"], a["nik"], a["no_kk"]) == (NAME_MATCH, RATNA, KK7)
+
+
+def test_no_candidate_outside_the_district():
+    t = tanah(parcel("35101200000001", "RATNA KUMALASARI", KODE_WILAYAH=V3))
+    a = row(link(t), "tanah", "35101200000001")
+    assert (a["method"], a["note"], a["score"]) == (UNLINKED, "NO_CANDIDATE", None)
+
+
+def test_namesakes_told_apart_by_rt_rw():
+    k = kendaraan(vehicle("MH1AAA", "AHMAD FAUZI", ALAMAT_PEMILIK="DUSUN KRAJAN RT 007 RW 004"),
+                  vehicle("MH1BBB", "AHMAD FAUZI", ALAMAT_PEMILIK="DSN. KRAJAN RT.003/RW.002"))
+    links = link(k=k)
+    a = row(links, "kendaraan", "MH1AAA")
+    assert (a["method"], a["nik"], a["no_kk"]) == (NAME_MATCH, AHMAD_2, KK3)
+    assert a["score"] >= 0.92
+    b = row(links, "kendaraan", "MH1BBB")
+    assert (b["method"], b["nik"]) == (NAME_MATCH, AHMAD_1)
+
+
+def test_namesakes_not_told_apart_are_ambiguous_with_both_candidates():
+    k = kendaraan(vehicle("MH1AAA", "SLAMET RIYADI", ALAMAT_PEMILIK="DUSUN KRAJAN RT 002 RW 001"))
+    t = tanah(parcel("35101200000001", "AHMAD FAUZI"))  # land: no address to tell them apart
+    links = link(t, k)
+    a = row(links, "kendaraan", "MH1AAA")
+    assert a["method"] == AMBIGUOUS
+    assert sorted(a["candidates"]) == sorted([SLAMET_1, SLAMET_2])
+    assert a["nik"] is None and a["no_kk"] is None and a["score"] >= 0.92
+    b = row(links, "tanah", "35101200000001")
+    assert b["method"] == AMBIGUOUS and sorted(b["candidates"]) == sorted([AHMAD_1, AHMAD_2])
+
+
+def test_below_threshold_candidate_is_a_name_match_with_its_score():
+    # A truncated name: similar, not enough to accept.
+    t = tanah(parcel("35101200000001", "RATNA KUMALA"))
+    a = row(link(t), "tanah", "35101200000001")
+    assert a["method"] == NAME_MATCH
+    assert 0.80 <= a["score"] < 0.92
+    assert (a["nik"], a["no_kk"], a["candidates"]) == (RATNA, KK7, [RATNA])
+
+
+def test_thresholds_are_arguments():
+    t = tanah(parcel("35101200000001", "RATNA KUMALA"))
+    strict = row(link(t, review=0.95, accept=0.99), "tanah", "35101200000001")
+    assert (strict["method"], strict["note"]) == (UNLINKED, "NO_CANDIDATE")
+    loose = row(link(t, review=0.5, accept=0.6), "tanah", "35101200000001")
+    assert (loose["method"], loose["nik"], loose["candidates"]) == (NAME_MATCH, RATNA, None)
+
+
+def test_a_common_remaining_part_weighs_less_than_a_rare_one():
+    # Thirty BUDIs elsewhere make BUDI common; WIRYOKUSUMO is carried by one person only.
+    others = [person(f"35101501019{i:05d}", f"35101501019{i:05d}", f"BUDI {w}", village=V3)
+              for i, w in enumerate(["HARTONO", "PRAKOSO", "UTOMO", "SETIAWAN", "WIBOWO"] * 6,
+                                    start=100)]
+    reg = pl.concat([REGISTRY, penduduk(*others,
+                                        person("3510120909700099", KK7, "HARTONO WIRYOKUSUMO"))])
+    t = tanah(parcel("35101200000001", "BUDI"), parcel("35101200000002", "WIRYOKUSUMO"))
+    links = link(t, reg=reg)
+    common = row(links, "tanah", "35101200000001")
+    assert (common["method"], common["nik"]) == (NAME_MATCH, BUDI)
+    assert 0.80 <= common["score"] < 0.92  # a candidate only
+    rare = row(links, "tanah", "35101200000002")
+    assert (rare["method"], rare["nik"], rare["candidates"]) == (NAME_MATCH, "3510120909700099",
+                                                                 None)
+    assert rare["score"] >= 0.92
+
+
+def test_the_village_comes_before_the_district():
+    # A namesake in V2 does not make the V1 holder ambiguous.
+    reg = pl.concat([REGISTRY, penduduk(person("3510125010880099", KK2, "RATNA KUMALASARI"))])
+    t = tanah(parcel("35101200000001", "RATNA KUMALASARI"),
+              parcel("35101200000002", "RATNA KUMALASARI", KODE_WILAYAH="35.10.12.2003"))
+    links = link(t, reg=reg)
+    a = row(links, "tanah", "35101200000001")
+    assert (a["method"], a["nik"]) == (NAME_MATCH, "3510125010880099")
+    # From a third village of the district, both are candidates and neither is nearer.
+    b = row(links, "tanah", "35101200000002")
+    assert b["method"] == AMBIGUOUS
+    assert sorted(b["candidates"]) == sorted([RATNA, "3510125010880099"])
+
+
+def test_a_typing_error_that_moves_a_space_still_agrees_with_the_nik():
+    t = tanah(parcel("35101200000001", "BUDIS ANTOSO", BUDI),
+              parcel("35101200000002", "BOEDI SANTOSO", BUDI))
+    links = link(t)
+    for nib in ("35101200000001", "35101200000002"):
+        assert row(links, "tanah", nib)["method"] == NIK_EXACT
+
+
+# --- UNLINKED -----------------------------------------------------------------------------------
+def test_company_npwp_is_unlinked():
+    k = kendaraan(vehicle("MH1AAA", "PT BUDI SANTOSO", NPWP_PEMILIK="012345678901000"))
+    a = row(link(k=k), "kendaraan", "MH1AAA")
+    assert (a["method"], a["note"], a["nik"], a["score"]) == (UNLINKED, "COMPANY_NPWP", None, None)
+
+
+def test_out_of_scope_unlinked_unless_its_nik_matches():
+    out = "35.09.01.2001"
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO", None, KODE_WILAYAH=out, IN_SCOPE=False),
+              parcel("35101200000002", "BUDI SANTOSO", BUDI, KODE_WILAYAH=out, IN_SCOPE=False))
+    links = link(t)
+    a = row(links, "tanah", "35101200000001")
+    assert (a["method"], a["note"]) == (UNLINKED, "OUT_OF_SCOPE")
+    b = row(links, "tanah", "35101200000002")
+    assert (b["method"], b["nik"]) == (NIK_EXACT, BUDI)
+
+
+# --- housing ------------------------------------------------------------------------------------
+def test_housing_linked_by_no_kk_and_head_checked():
+    r = rumah(house(KK1, "BUDI SANTOSO", BUDI),
+              house(KK2, "AHMAD FAUZI"),  # head by name among the members
+              house(KK6, "JOKO PRASETYO", _substitute(TWIN_A, 3, "9")))  # head NIK repaired
+    links = link(r=r)
+    a = row(links, "rumah", KK1)
+    assert (a["method"], a["nik"], a["no_kk"], a["score"], a["note"]) == (
+        NIK_EXACT, BUDI, KK1, 1.0, None)
+    b = row(links, "rumah", KK2)
+    assert (b["method"], b["nik"], b["no_kk"], b["note"]) == (NIK_EXACT, AHMAD_1, KK2,
+                                                               "HEAD_BY_NAME")
+    c = row(links, "rumah", KK6)
+    assert (c["method"], c["nik"], c["no_kk"], c["note"]) == (NIK_EXACT, TWIN_A, KK6,
+                                                               "HEAD_NIK_REPAIRED")
+
+
+def test_housing_head_named_like_two_members_is_a_member():
+    a = row(link(r=rumah(house(KK6, "JOKO PRASETYO"))), "rumah", KK6)
+    assert (a["method"], a["no_kk"], a["note"]) == (NIK_EXACT, KK6, "HEAD_BY_NAME")
+    assert a["nik"] in (TWIN_A, TWIN_B)
+
+
+def test_housing_head_not_a_member():
+    # Budi is a registry person, but not of KK2; still linked to KK2 by its NO_KK.
+    r = rumah(house(KK2, "BUDI SANTOSO", BUDI), house(KK3, "KARTOLO WIRYO"))
+    links = link(r=r)
+    for kk in (KK2, KK3):
+        a = row(links, "rumah", kk)
+        assert (a["method"], a["no_kk"], a["nik"], a["note"]) == (NIK_EXACT, kk, None,
+                                                                   "HEAD_NOT_MEMBER")
+
+
+def test_housing_unknown_no_kk_falls_back_to_the_heads_nik():
+    unknown = "3510120101909999"
+    r = rumah(house(unknown, "BUDI SANTOSO", BUDI),
+              house("3510120101909998", "SITI AMINAH", _swap(SITI, 5)),
+              house("3510120101909997", "KARTOLO WIRYO"))
+    links = link(r=r)
+    a = row(links, "rumah", unknown)
+    assert (a["method"], a["nik"], a["no_kk"], a["note"]) == (NIK_EXACT, BUDI, KK1,
+                                                               "NO_KK_NOT_FOUND")
+    b = row(links, "rumah", "3510120101909998")
+    assert (b["method"], b["nik"], b["no_kk"]) == (NIK_REPAIRED, SITI, KK1)
+    c = row(links, "rumah", "3510120101909997")
+    assert (c["method"], c["no_kk"], c["note"]) == (UNLINKED, None, "NO_KK_NOT_FOUND")
+
+
+# --- parts --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,rt,rw", [
+    ("DUSUN KRAJAN RT 003 RW 002", "003", "002"),
+    ("Dsn. Krajan Rt.3 Rw.2 Desa Gambor", "003", "002"),
+    ("JL. MAWAR NO. 5 RT/RW 007/012", "007", "012"),
+    ("JL. MAWAR NO. 5", None, None),
+])
+def test_parse_rt_rw(text, rt, rw):
+    got = pl.select(*(e.alias(n) for e, n in zip(parse_rt_rw(pl.lit(text)), ("rt", "rw")))).row(0)
+    assert got == (rt, rw)
+
+
+def test_nik_variants_are_all_single_edits():
+    nik = "3510120101800001"
+    v = nik_variants(pl.DataFrame({"id": [1], "n": [nik]}), "id", "n")
+    texts = v.select(int_to_nik(pl.col("variant")))["variant"].to_list()
+    assert nik not in texts and len(texts) == len(set(texts))
+    subs = [t for t, e in zip(texts, v["edit"]) if e == "SUBSTITUTION"]
+    swaps = [t for t, e in zip(texts, v["edit"]) if e == "SWAP"]
+    assert len(subs) == 16 * 9
+    # Only neighbours that differ give a swap.
+    assert len(swaps) == sum(nik[i] != nik[i + 1] for i in range(15))
+    assert all(sum(a != b for a, b in zip(t, nik)) == 1 for t in subs)
+    assert set(swaps) == {_swap(nik, i) for i in range(15) if nik[i] != nik[i + 1]}
+

@@ -1,0 +1,194 @@
+"""The name normaliser and the matching key (assets/linkage/names.py): examples and properties."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assets.linkage.names import (
+    key_from_normalised_expr,
+    name_expr,
+    name_key,
+    name_key_expr,
+    normalise_name,
+    patronymic,
+)
+
+# --- examples -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("raw,expected", [
+    ("budi  santoso", "BUDI SANTOSO"),
+    ("  Budi\tSantoso ", "BUDI SANTOSO"),
+    ("H. BUDI SANTOSO", "BUDI SANTOSO"),
+    ("Hj. Siti Aminah", "SITI AMINAH"),
+    ("DRS. H. BUDI SANTOSO, M.SI", "BUDI SANTOSO"),
+    ("Dra. Sri Wahyuni", "SRI WAHYUNI"),
+    ("IR. BUDI SANTOSO", "BUDI SANTOSO"),
+    ("Prof. Dr. Budi Santoso", "BUDI SANTOSO"),
+    ("BUDI SANTOSO, S.PD.", "BUDI SANTOSO"),
+    ("BUDI SANTOSO S.Pd", "BUDI SANTOSO"),
+    ("BUDI SANTOSO, S.E., S.H.", "BUDI SANTOSO"),
+    ("SITI AMINAH, A.MD.", "SITI AMINAH"),
+    ("BUDI SANTOSO S.KOM.", "BUDI SANTOSO"),
+    ("BUDI SANTOSO SE", "BUDI SANTOSO"),
+    ("AHMAD BIN SALIM", "AHMAD"),
+    ("SITI AMINAH BINTI KARTO WIRYO", "SITI AMINAH"),
+    ("MOH. ALI", "MUHAMMAD ALI"),
+    ("MUH ALI", "MUHAMMAD ALI"),
+    ("MOCH. ALI", "MUHAMMAD ALI"),
+    ("M. ALI", "MUHAMMAD ALI"),
+    ("H. M. ALI", "MUHAMMAD ALI"),
+    ("MUHAMAD ALI", "MUHAMMAD ALI"),
+    ("MOCHAMMAD ALI", "MUHAMMAD ALI"),
+    ("MOHAMAD ALI", "MUHAMMAD ALI"),
+    ("MOHAMMAD ALI", "MUHAMMAD ALI"),
+    ("MUCHAMMAD ALI", "MUHAMMAD ALI"),
+    ("ST. AMINAH", "SITI AMINAH"),
+    ("MA'RUF", "MARUF"),
+    ("NUR-HASAN", "NUR HASAN"),
+    # An initial is not a title: "A." and "S." stay, "M." in front is Muhammad.
+    ("A. RAHMAN", "A RAHMAN"),
+    ("S. BUDI", "S BUDI"),
+    ("", ""),
+    (None, ""),
+])
+def test_normalise_examples(raw, expected):
+    assert normalise_name(raw) == expected
+
+
+def test_patronymic_is_kept_separately():
+    assert patronymic("AHMAD BIN SALIM") == "SALIM"
+    assert patronymic("Siti Aminah binti H. Karto") == "KARTO"
+    assert patronymic("BUDI SANTOSO") == ""
+
+
+@pytest.mark.parametrize("old,new", [
+    ("SOEKARNO", "SUKARNO"),
+    ("DJOKO SOESILO", "JOKO SUSILO"),
+    ("TJAHJO KOEMOLO", "CAHYO KUMOLO"),
+    ("SJAMSUDIN", "SYAMSUDIN"),
+    ("CHOIRUL ANAM", "KHOIRUL ANAM"),
+    ("JOESOEF", "YUSUF"),
+    ("SOEDJATMIKO", "SUJATMIKO"),
+    ("ABDULLAH", "ABDULAH"),
+])
+def test_old_and_new_spelling_meet(old, new):
+    assert name_key(old) == name_key(new)
+
+
+def test_distinct_names_stay_distinct():
+    assert name_key("BUDI SANTOSO") != name_key("BUDI SANTOSA")
+    assert name_key("SITI AMINAH") != name_key("SITI AMINAH ZAHRA")
+
+
+def test_expressions_match_the_scalars_over_a_column():
+    names = ["H. Moch. Ali", "DJOKO", None, "Siti Aminah binti Karto"]
+    out = pl.DataFrame({"n": names}).select(a=name_expr("n"), b=name_key_expr("n"))
+    assert out["a"].to_list() == [normalise_name(n) or None for n in names]
+    assert out["b"].to_list() == [name_key(n) or None for n in names]
+
+
+# --- properties ---------------------------------------------------------------------------------
+def _to_old_spelling(name: str) -> str:
+    """The pre-1972 spelling of a new-spelling name (the inverse of what the key undoes)."""
+    out, i = [], 0
+    while i < len(name):
+        two = name[i:i + 2]
+        if two == "SY":
+            out.append("SJ"); i += 2
+        elif two == "KH":
+            out.append("CH"); i += 2
+        elif two == "NY":
+            out.append("NJ"); i += 2
+        else:
+            c = name[i]
+            out.append({"U": "OE", "J": "DJ", "C": "TJ", "Y": "J"}.get(c, c))
+            i += 1
+    return "".join(out)
+
+
+# Name parts as Indonesian names are made: consonant-vowel syllables of the new spelling.
+_ONSETS = ["B", "D", "G", "H", "K", "L", "M", "N", "P", "R", "S", "T", "W", "Y", "J", "C", "KH",
+           "SY", "NG", "NY", ""]
+_VOWELS = ["A", "I", "U", "E", "O"]
+_CODAS = ["", "", "", "N", "R", "M", "T", "NG", "S", "H"]
+syllable = st.tuples(st.sampled_from(_ONSETS), st.sampled_from(_VOWELS),
+                     st.sampled_from(_CODAS)).map("".join)
+# Name parts that happen to be titles, bin/binti or Muhammad's forms are kept out: those change
+# the name by design.
+_SPECIAL = {"H", "HJ", "KH", "DR", "IR", "SE", "SH", "ST", "MM", "MT", "MH", "MA", "BIN", "BINTI",
+            "BT", "NY", "TN", "SDR", "ALM", "IBU", "BAPAK", "BPK", "TUAN", "MUH", "MOH", "MUCH",
+            "HAJI", "HAJAH", "SPD", "MPD", "MSI", "M"}
+part = st.lists(syllable, min_size=1, max_size=4).map("".join).filter(
+    lambda p: len(p) >= 2
+    and p not in _SPECIAL
+    and _to_old_spelling(p) not in _SPECIAL  # HAYI is HAJI in the old spelling
+    and not p.startswith(("MUHA", "MOHA", "MUKHA"))
+)
+plain_name = st.lists(part, min_size=1, max_size=4).map(" ".join)
+# Free text: any characters, to check that nothing breaks and that normalising is stable.
+any_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
+                   max_size=40)
+title_before = st.sampled_from(["", "H. ", "HJ. ", "DRS. ", "DRA. ", "IR. ", "DR. ", "PROF. ",
+                                "PROF. DR. ", "DRS. H. ", "Ir. H. "])
+title_after = st.sampled_from(["", ", S.PD.", ", S.E.", ", S.H.", ", A.MD.", ", S.KOM.",
+                               " S.Pd", ", S.E., M.M.", ", M.SI", " S.H."])
+
+
+def _mess_case_space(s: str, flips: list[bool], extra: int) -> str:
+    chars = [c.lower() if f else c for c, f in zip(s, flips + [False] * len(s))]
+    return (" " * extra) + "".join(chars).replace(" ", " " * (1 + extra)) + (" " * extra)
+
+
+@settings(max_examples=120, deadline=None)
+@given(any_text)
+def test_normalising_is_idempotent(text):
+    once = normalise_name(text)
+    assert normalise_name(once) == once
+    assert name_key(once) == name_key(text)
+    key = name_key(text)
+    # The key of a key is the key (the key is never normalised again: it is not a name).
+    again = pl.select(key_from_normalised_expr(pl.lit(key, dtype=pl.String))).item()
+    assert again == key
+
+
+@settings(max_examples=100, deadline=None)
+@given(any_text)
+def test_normalised_names_are_letters_and_single_spaces(text):
+    out = normalise_name(text)
+    assert all("A" <= c <= "Z" or c == " " for c in out)
+    assert "  " not in out and out == out.strip()
+
+
+@settings(max_examples=80, deadline=None)
+@given(plain_name, title_before, title_after, st.lists(st.booleans(), max_size=60),
+       st.integers(0, 3))
+def test_titles_case_and_spaces_do_not_change_the_name(name, before, after, flips, extra):
+    messy = _mess_case_space(before + name + after, flips, extra)
+    assert normalise_name(messy) == normalise_name(name) == name
+    assert name_key(messy) == name_key(name)
+
+
+@settings(max_examples=40, deadline=None)
+@given(plain_name, plain_name)
+def test_bin_binti_drops_the_patronymic(name, father):
+    for word in ("BIN", "BINTI", "bin", "Binti"):
+        assert normalise_name(f"{name} {word} {father}") == name
+        assert patronymic(f"{name} {word} {father}") == father
+
+
+@settings(max_examples=120, deadline=None)
+@given(plain_name)
+def test_old_and_new_spelling_meet_on_the_key(name):
+    assert name_key(_to_old_spelling(name)) == name_key(name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(part, min_size=1, max_size=3).map(" ".join),
+       st.sampled_from(["MUHAMMAD", "MUHAMAD", "MOHAMMAD", "MOHAMAD", "MOCHAMMAD", "MOCHAMAD",
+                        "MUCHAMMAD", "MUKHAMMAD", "MOHAMED", "MOH.", "MUH.", "MOCH.", "M.",
+                        "Moh", "muh.", "MOHD", "MHD"]))
+def test_muhammad_variants_meet(rest, variant):
+    assert normalise_name(f"{variant} {rest}") == f"MUHAMMAD {rest}"
+    assert name_key(f"{variant} {rest}") == name_key(f"MUHAMMAD {rest}")
