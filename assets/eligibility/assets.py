@@ -1,6 +1,5 @@
 """Eligibility: households, welfare score, deciles, reasons with evidence, status and programs."""
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl

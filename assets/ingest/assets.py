@@ -1,6 +1,5 @@
 """Ingest: read each extract of the folder as text, with its file's SHA-256 and row count."""
 
-from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from pathlib import Path

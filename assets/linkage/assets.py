@@ -1,6 +1,5 @@
 """Linkage: land, vehicles and housing linked to registry persons and households."""
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl

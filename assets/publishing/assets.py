@@ -1,6 +1,5 @@
 """Publishing: the analysts' DuckDB database and the district offices' Parquet exports."""
 
-from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path

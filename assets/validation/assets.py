@@ -1,6 +1,5 @@
 """Validation: typed frames for the later stages, and quarantine for every broken rule."""
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl
