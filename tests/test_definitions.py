@@ -24,7 +24,7 @@ EXPECTED = {
 
 
 def test_definitions_load_and_every_asset_is_in_its_stage():
-    defs.validate_loadable()
+    dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     groups: dict[str, set[str]] = {}
     for key in graph.get_all_asset_keys():

@@ -230,13 +230,17 @@ def _score_pairs(
 
 # --- NIK linking ----------------------------------------------------------------------------------
 def _nik_candidates(
-    recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, agree: float
+    recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, agree: float, repair_agree: float
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Exact and repaired NIK hits of records (`rid`, `nik`, `nik_raw`, `key`, `toks`).
 
     Returns (exact, repaired): `exact` has `rid`, `pid`, `agrees` for every record whose NIK is a
     registry NIK; `repaired` has `rid`, `pid` for every registry NIK one edit away from the
     record's NIK (or raw text) whose name agrees, for records without an agreeing exact hit.
+    A registry NIK is strong evidence, so an exact hit needs its names to agree at `agree` (the
+    review threshold); a repaired NIK is a guess, and the person one edit away may be another
+    person whose own row was rejected, so its names must agree at `repair_agree` (the accept
+    threshold).
     """
     exact = recs.filter(pl.col("nik").is_not_null()).select("rid", "nik").join(
         reg.select("pid", "nik"), on="nik"
@@ -254,7 +258,7 @@ def _nik_candidates(
         reg.select("pid", "nik"), on="nik"
     )
     repaired = _score_pairs(hits.select("rid", "pid"), recs, reg, idf).filter(
-        (pl.col("name_score") >= agree - EPS) & pl.col("rkey").is_not_null()
+        (pl.col("name_score") >= repair_agree - EPS) & pl.col("rkey").is_not_null()
     ).select("rid", "pid")
     return exact, repaired
 
@@ -448,7 +452,7 @@ def _link_asset_records(
 ) -> pl.DataFrame:
     company = pl.col("npwp").is_not_null()
     persons = recs.filter(~company)
-    exact, repaired = _nik_candidates(persons, reg, idf, review)
+    exact, repaired = _nik_candidates(persons, reg, idf, review, accept)
     exact_ok = exact.filter("agrees").group_by("rid").agg(pl.col("pid").first())
     conflict = exact.filter(~pl.col("agrees")).select("rid").unique().with_columns(
         conflict=pl.lit(True)
@@ -515,7 +519,7 @@ def _link_asset_records(
 
 # --- housing --------------------------------------------------------------------------------------
 def _link_housing(
-    rumah: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, review: float, margin: float
+    rumah: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, accept: float, review: float, margin: float
 ) -> pl.DataFrame:
     """Housing rows: by NO_KK, the head checked among its members; else by the head's NIK."""
     rows = rumah.select(
@@ -533,7 +537,7 @@ def _link_housing(
     rows = _with_key(rows, "name")
     kks = reg.select(pl.col("no_kk").unique())
     rows = rows.with_columns(kk_found=pl.col("record_id").is_in(kks["no_kk"].implode()))
-    exact, repaired = _nik_candidates(rows, reg, idf, review)
+    exact, repaired = _nik_candidates(rows, reg, idf, review, accept)
     member = reg.select("pid", p_kk="no_kk", p_nik="nik")
     kk_of = rows.select("rid", "record_id")
 
@@ -619,7 +623,7 @@ def link_assets(
     idf = _token_idf(reg)
     recs = _asset_records(tanah, kendaraan)
     assets = _link_asset_records(recs, reg, idf, accept, review, margin)
-    housing = _link_housing(rumah, reg, idf, review, margin)
+    housing = _link_housing(rumah, reg, idf, accept, review, margin)
     return pl.concat([assets, housing]).select(
         [pl.col(c).cast(t) for c, t in ASSET_LINKS_SCHEMA.items()]
     )
