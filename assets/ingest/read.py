@@ -1,0 +1,235 @@
+"""Find and read one extract of a load folder as text, hash it, and read `load.json`.
+
+Every contract column comes out as `pl.String` (an empty field is null), never type-inferred:
+a NIK must never become a float. `ROW_NUMBER` (Int64) is the 1-based data row of the file (the
+header is row 0). Columns the contract does not name are dropped and listed in `extra_columns`.
+
+Header names are compared after removing surrounding blanks and a byte-order mark, and without
+regard to case (`nik` and ` NIK ` both name `NIK`); the frame always uses the contract's
+spelling.
+
+Error messages name the file, the column and the kind of problem, never a value from a data row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from schemas.extracts import LOAD_INFO_FILE, REQUIRED_COLUMNS
+
+ROW_NUMBER = "ROW_NUMBER"
+_BOM = "\ufeff"
+_SCOPE = re.compile(r"^[0-9]{2}\.[0-9]{2}$")
+
+
+class ExtractError(Exception):
+    """An extract (or load.json) that cannot be accepted; the load must stop."""
+
+
+@dataclass
+class RawExtract:
+    name: str
+    path: Path
+    frame: pl.DataFrame
+    sha256: str
+    rows: int
+    extra_columns: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LoadInfo:
+    load_date: date | None
+    scope: str | None
+
+    @property
+    def scope_codes(self) -> list[str] | None:
+        """The scope as a sorted list of regency codes (`"35.10+35.09"` → `["35.09", "35.10"]`)."""
+        if self.scope is None:
+            return None
+        return sorted({part.strip() for part in re.split(r"[+,]", self.scope)})
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _header_key(name: str) -> str:
+    return name.replace(_BOM, "").strip().upper()
+
+
+def _find(folder: Path, name: str) -> Path:
+    csv = folder / f"{name}.csv"
+    parquet = folder / f"{name}.parquet"
+    if csv.is_file() and parquet.is_file():
+        raise ExtractError(
+            f"both {csv.name} and {parquet.name} are present in {folder}: "
+            f"deliver exactly one file per extract"
+        )
+    if csv.is_file():
+        return csv
+    if parquet.is_file():
+        return parquet
+    raise ExtractError(f"extract {name!r} is missing: neither {csv.name} nor {parquet.name} in {folder}")
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_csv(
+            path,
+            has_header=True,
+            infer_schema=False,
+            encoding="utf8",
+            separator=",",
+            quote_char='"',
+            empty_string_is_null=True,
+            raise_if_empty=True,
+        )
+    except Exception as exc:  # polars raises several types; the message may quote data
+        raise ExtractError(
+            f"{path.name}: cannot be read as a UTF-8 comma-separated file with a header "
+            f"({type(exc).__name__})"
+        ) from None
+    return frame
+
+
+def _to_text(series: pl.Series) -> pl.Series:
+    """A Parquet column of any natural Arrow type as text."""
+    dtype = series.dtype
+    if dtype == pl.String:
+        return series
+    if dtype == pl.Date:
+        return series.dt.strftime("%Y-%m-%d")
+    if isinstance(dtype, pl.Datetime):
+        return series.dt.strftime("%Y-%m-%d")
+    if dtype.is_integer():
+        return series.cast(pl.String)
+    if dtype.is_float() or isinstance(dtype, pl.Decimal):
+        as_float = series.cast(pl.Float64)
+        whole = as_float.is_finite() & (as_float == as_float.round(0)) & (as_float.abs() < 9e18)
+        frame = pl.DataFrame({"v": as_float, "w": whole})
+        # Whole numbers without decimals; others with a decimal comma, the contract's notation,
+        # so that the number parser cannot mistake `123.456` for thousands grouping.
+        return frame.select(
+            pl.when(pl.col("w"))
+            .then(pl.col("v").cast(pl.Int64, strict=False).cast(pl.String))
+            .otherwise(pl.col("v").cast(pl.String).str.replace(".", ",", literal=True))
+        ).to_series().alias(series.name)
+    if dtype == pl.Null:
+        return series.cast(pl.String)
+    if dtype == pl.Boolean:
+        return series.cast(pl.String)
+    if dtype == pl.Categorical or isinstance(dtype, pl.Enum):
+        return series.cast(pl.String)
+    raise ExtractError(f"column {series.name!r} has type {dtype}, which cannot be read as text")
+
+
+def _read_parquet(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:
+        raise ExtractError(f"{path.name}: cannot be read as Parquet ({type(exc).__name__})") from None
+    try:
+        return pl.DataFrame([_to_text(frame.get_column(c)) for c in frame.columns])
+    except ExtractError as exc:
+        raise ExtractError(f"{path.name}: {exc}") from None
+
+
+def read_extract(folder: Path, name: str) -> RawExtract:
+    """Read extract `name` (`<name>.csv` or `<name>.parquet`) of `folder` as text."""
+    if name not in REQUIRED_COLUMNS:
+        raise ExtractError(f"unknown extract name {name!r}")
+    folder = Path(folder)
+    path = _find(folder, name)
+    frame = _read_parquet(path) if path.suffix == ".parquet" else _read_csv(path)
+
+    required = REQUIRED_COLUMNS[name]
+    wanted = {c.upper(): c for c in required}
+    rename: dict[str, str] = {}
+    extra: list[str] = []
+    seen: dict[str, str] = {}
+    for column in frame.columns:
+        key = _header_key(column)
+        if key in wanted:
+            if key in seen:
+                raise ExtractError(
+                    f"{path.name}: column {wanted[key]} appears more than once in the header"
+                )
+            seen[key] = column
+            rename[column] = wanted[key]
+        else:
+            extra.append(column.replace(_BOM, "").strip())
+    missing = [c for c in required if c.upper() not in seen]
+    if missing:
+        raise ExtractError(f"{path.name}: required column(s) missing: {', '.join(missing)}")
+
+    blank_to_null = [
+        pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)).otherwise(None).alias(c)
+        for c in required
+    ]
+    frame = (
+        frame.rename(rename)
+        .select(required)
+        .with_columns(blank_to_null)
+        .with_row_index(ROW_NUMBER, offset=1)
+        .with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
+        .select(*required, ROW_NUMBER)
+    )
+    return RawExtract(
+        name=name,
+        path=path,
+        frame=frame,
+        sha256=file_sha256(path),
+        rows=frame.height,
+        extra_columns=extra,
+    )
+
+
+def read_load_info(folder: Path) -> LoadInfo:
+    """`load.json` of the folder: `{"load_date": "YYYY-MM-DD", "scope": "35.10"}`, both optional.
+
+    Without the file, both are None (the run's date and everything present apply). A file that is
+    not a JSON object, or carries a malformed date or scope, raises `ExtractError`.
+    """
+    path = Path(folder) / LOAD_INFO_FILE
+    if not path.is_file():
+        return LoadInfo(load_date=None, scope=None)
+    try:
+        content = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExtractError(f"{path.name}: not valid UTF-8 JSON ({type(exc).__name__})") from None
+    if not isinstance(content, dict):
+        raise ExtractError(f"{path.name}: must be a JSON object")
+
+    load_date = None
+    raw_date = content.get("load_date")
+    if raw_date is not None:
+        if not isinstance(raw_date, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw_date):
+            raise ExtractError(f"{path.name}: load_date must be a YYYY-MM-DD string")
+        try:
+            load_date = date.fromisoformat(raw_date)
+        except ValueError:
+            raise ExtractError(f"{path.name}: load_date is not a calendar date") from None
+
+    scope = content.get("scope")
+    if scope is not None:
+        if not isinstance(scope, str):
+            raise ExtractError(f"{path.name}: scope must be a string like \"35.10\"")
+        parts = [p.strip() for p in re.split(r"[+,]", scope)]
+        if not parts or not all(_SCOPE.match(p) for p in parts):
+            raise ExtractError(
+                f"{path.name}: scope must be regency codes PP.KK, several joined by '+'"
+            )
+        scope = "+".join(sorted(set(parts)))
+    return LoadInfo(load_date=load_date, scope=scope)

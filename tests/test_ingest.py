@@ -1,0 +1,187 @@
+"""Ingest: finding, reading and hashing extracts, and load.json (assets.ingest.read)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from assets.ingest.read import ExtractError, LoadInfo, file_sha256, read_extract, read_load_info
+from schemas.extracts import REQUIRED_COLUMNS
+
+TANAH_HEADER = ",".join(REQUIRED_COLUMNS["tanah"])
+SECRET_NIK = "3510125505870003"
+
+
+def _tanah_row(nik: str = SECRET_NIK, nib: str = "12010203000001") -> str:
+    return f'{nib},HM,{nik},"SITI, AMINAH",35.10.12.2001,"1.234,5",SAWAH,12.500,2005-02-01'
+
+
+def _write(path: Path, text: str, bom: bool = False) -> Path:
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+def test_csv_all_text_with_row_numbers(tmp_path):
+    _write(tmp_path / "tanah.csv", f"{TANAH_HEADER}\n{_tanah_row()}\n{_tanah_row('', '12010203000002')}\n")
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.name == "tanah"
+    assert raw.rows == 2
+    assert raw.frame.columns == [*REQUIRED_COLUMNS["tanah"], "ROW_NUMBER"]
+    assert all(raw.frame.schema[c] == pl.String for c in REQUIRED_COLUMNS["tanah"])
+    assert raw.frame.schema["ROW_NUMBER"] == pl.Int64
+    assert raw.frame["ROW_NUMBER"].to_list() == [1, 2]
+    # NIKs stay text, quoted commas stay in the field, numbers are not parsed here
+    assert raw.frame["NIK_PEMEGANG"].to_list() == [SECRET_NIK, None]  # empty field → null
+    assert raw.frame["NAMA_PEMEGANG"][0] == "SITI, AMINAH"
+    assert raw.frame["LUAS_M2"][0] == "1.234,5"
+    assert raw.frame["NJOP_PER_M2"][0] == "12.500"
+    assert raw.extra_columns == []
+    assert raw.sha256 == hashlib.sha256((tmp_path / "tanah.csv").read_bytes()).hexdigest()
+    assert raw.sha256 == file_sha256(tmp_path / "tanah.csv")
+
+
+def test_leading_zeros_and_long_digits_are_not_numbers(tmp_path):
+    _write(tmp_path / "tanah.csv", f"{TANAH_HEADER}\n{_tanah_row('0012345678901234', '00010203000001')}\n")
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.frame["NIB"][0] == "00010203000001"
+    assert raw.frame["NIK_PEMEGANG"][0] == "0012345678901234"
+
+
+def test_bom_and_header_blanks_and_case(tmp_path):
+    header = ",".join(f" {c.lower()} " if i % 2 else c for i, c in enumerate(REQUIRED_COLUMNS["tanah"]))
+    _write(tmp_path / "tanah.csv", f"{header}\n{_tanah_row()}\n", bom=True)
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.frame.columns == [*REQUIRED_COLUMNS["tanah"], "ROW_NUMBER"]
+    assert raw.frame["NIB"][0] == "12010203000001"
+
+
+def test_extra_columns_are_dropped_and_reported(tmp_path):
+    _write(tmp_path / "tanah.csv", f"{TANAH_HEADER},CATATAN,x2\n{_tanah_row()},hello,1\n")
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.extra_columns == ["CATATAN", "x2"]
+    assert "CATATAN" not in raw.frame.columns
+
+
+def test_missing_column_names_file_and_column_and_no_value(tmp_path):
+    header = TANAH_HEADER.replace("LUAS_M2,", "")
+    row = _tanah_row().replace(',"1.234,5"', "")
+    _write(tmp_path / "tanah.csv", f"{header}\n{row}\n")
+    with pytest.raises(ExtractError) as err:
+        read_extract(tmp_path, "tanah")
+    msg = str(err.value)
+    assert "tanah.csv" in msg and "LUAS_M2" in msg
+    assert SECRET_NIK not in msg and "AMINAH" not in msg
+
+
+def test_parquet_natural_types_become_text(tmp_path):
+    frame = pl.DataFrame(
+        {
+            "NIB": ["12010203000001", "12010203000002"],
+            "JENIS_HAK": ["HM", "HGB"],
+            "NIK_PEMEGANG": [SECRET_NIK, None],
+            "NAMA_PEMEGANG": ["SITI", "BUDI"],
+            "KODE_WILAYAH": ["35.10.12.2001", "35.10.12.2002"],
+            "LUAS_M2": [1234.5, 500.0],
+            "PENGGUNAAN": ["SAWAH", "KEBUN"],
+            "NJOP_PER_M2": [12500, 30000],
+            "TGL_TERBIT": [date(2005, 2, 1), None],
+        }
+    )
+    frame.write_parquet(tmp_path / "tanah.parquet")
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.path.name == "tanah.parquet"
+    assert all(raw.frame.schema[c] == pl.String for c in REQUIRED_COLUMNS["tanah"])
+    assert raw.frame["NJOP_PER_M2"].to_list() == ["12500", "30000"]
+    assert raw.frame["LUAS_M2"].to_list() == ["1234,5", "500"]  # decimal comma, whole w/o decimals
+    assert raw.frame["TGL_TERBIT"].to_list() == ["2005-02-01", None]
+    assert raw.frame["NIK_PEMEGANG"].to_list() == [SECRET_NIK, None]
+    assert raw.frame["ROW_NUMBER"].to_list() == [1, 2]
+
+
+def test_parquet_values_parse_back(tmp_path):
+    # what Parquet ingest writes, validation's number parser reads back exactly
+    from assets.validation.parse import parse_number
+
+    pl.DataFrame({c: ["x"] for c in REQUIRED_COLUMNS["tanah"]}).with_columns(
+        pl.Series("LUAS_M2", [123.456])
+    ).write_parquet(tmp_path / "tanah.parquet")
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.frame.select(parse_number(pl.col("LUAS_M2"))).item() == pytest.approx(123.456)
+
+
+def test_both_csv_and_parquet_is_an_error(tmp_path):
+    _write(tmp_path / "tanah.csv", f"{TANAH_HEADER}\n{_tanah_row()}\n")
+    pl.DataFrame({c: ["x"] for c in REQUIRED_COLUMNS["tanah"]}).write_parquet(tmp_path / "tanah.parquet")
+    with pytest.raises(ExtractError, match="both tanah.csv and tanah.parquet"):
+        read_extract(tmp_path, "tanah")
+
+
+def test_absent_extract_is_an_error(tmp_path):
+    with pytest.raises(ExtractError, match="tanah"):
+        read_extract(tmp_path, "tanah")
+
+
+def test_malformed_files_name_the_file_without_values(tmp_path):
+    _write(tmp_path / "tanah.csv", f"{TANAH_HEADER}\n")
+    (tmp_path / "tanah.csv").write_bytes(
+        (TANAH_HEADER + "\n").encode() + b"\xff\xfe" + SECRET_NIK.encode() + b",\xc3\x28\n"
+    )
+    with pytest.raises(ExtractError) as err:
+        read_extract(tmp_path, "tanah")
+    assert "tanah.csv" in str(err.value) and SECRET_NIK not in str(err.value)
+
+    (tmp_path / "tanah.csv").unlink()
+    (tmp_path / "tanah.parquet").write_bytes(b"PAR1 not really " + SECRET_NIK.encode())
+    with pytest.raises(ExtractError) as err:
+        read_extract(tmp_path, "tanah")
+    assert "tanah.parquet" in str(err.value) and SECRET_NIK not in str(err.value)
+
+
+def test_empty_file_is_an_error(tmp_path):
+    _write(tmp_path / "tanah.csv", "")
+    with pytest.raises(ExtractError, match="tanah.csv"):
+        read_extract(tmp_path, "tanah")
+
+
+def test_header_only_gives_empty_frame(tmp_path):
+    _write(tmp_path / "tanah.csv", f"{TANAH_HEADER}\n")
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.rows == 0
+    assert raw.frame.columns == [*REQUIRED_COLUMNS["tanah"], "ROW_NUMBER"]
+
+
+# --- load.json --------------------------------------------------------------------------------
+
+
+def test_load_info_absent(tmp_path):
+    assert read_load_info(tmp_path) == LoadInfo(load_date=None, scope=None)
+
+
+def test_load_info_read(tmp_path):
+    (tmp_path / "load.json").write_text(json.dumps({"load_date": "2026-11-01", "scope": "35.10"}))
+    info = read_load_info(tmp_path)
+    assert info == LoadInfo(load_date=date(2026, 11, 1), scope="35.10")
+    assert info.scope_codes == ["35.10"]
+
+
+def test_load_info_partial(tmp_path):
+    (tmp_path / "load.json").write_text(json.dumps({"scope": "35.10+35.09"}))
+    info = read_load_info(tmp_path)
+    assert info.load_date is None
+    assert info.scope_codes == ["35.09", "35.10"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["{not json", "[1, 2]", '{"load_date": "01-11-2026"}', '{"load_date": "2026-02-30"}',
+     '{"scope": "35"}', '{"scope": 3510}'],
+)
+def test_load_info_malformed(tmp_path, content):
+    (tmp_path / "load.json").write_text(content)
+    with pytest.raises(ExtractError, match="load.json"):
+        read_load_info(tmp_path)
