@@ -167,3 +167,14 @@ def test_unreadable_file_stops_the_load(generated, tmp_path, capsys):
     assert code == 1
     assert "tanah.parquet" in capsys.readouterr().err
     assert not wh.exists()
+
+
+def test_extra_column_is_ignored_and_reported(generated, tmp_path):
+    extra = tmp_path / "extra"
+    shutil.copytree(generated, extra)
+    frame = pl.read_csv(extra / "rumah.csv", infer_schema=False).with_columns(pl.lit("x").alias("CATATAN"))
+    frame.write_csv(extra / "rumah.csv")
+    wh = tmp_path / "wh.duckdb"
+    assert main(["load", "--extracts", str(extra), "--warehouse", str(wh), "--exports", str(tmp_path / "ex")]) == 0
+    found = _sql(wh, "SELECT source, row_number, \"column\", rule, action FROM mart.quarantine WHERE rule = 'EXTRA_COLUMN'")
+    assert found.rows() == [("rumah", None, "CATATAN", "EXTRA_COLUMN", "FLAGGED")]

@@ -271,6 +271,18 @@ def test_repair_needs_the_name_to_agree():
     assert (a["method"], a["note"]) == (UNLINKED, "NO_CANDIDATE")
 
 
+def test_repair_needs_the_full_name_not_a_shorter_namesake():
+    # The certificate's true holder is not in the typed registry (their own row was rejected);
+    # one digit away lives a SLAMET. A partial name agreement is not enough to pin it on him.
+    slamet = "3510122401920001"
+    reg = penduduk(person(slamet, KK1, "SLAMET"))
+    typo = _substitute(slamet, 7, "9")
+    t = tanah(parcel("35101200000001", "SLAMET PURNOMO", typo))
+    a = row(link(t, reg=reg), "tanah", "35101200000001")
+    assert a["method"] != NIK_REPAIRED
+    assert a["nik"] is None or a["score"] < 0.92
+
+
 # --- NAME_MATCH ---------------------------------------------------------------------------------
 def test_name_match_without_nik_and_with_name_variants():
     t = tanah(parcel("35101200000001", "Hj. St. Aminah binti Karto"),

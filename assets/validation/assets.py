@@ -31,15 +31,19 @@ def _quarantine_metadata(q: pl.DataFrame, rows: int) -> dict:
     return meta
 
 
-@dg.asset(group_name=GROUP, description="The region reference, typed: KODE, NAMA, LEVEL.")
-def wilayah(context: dg.AssetExecutionContext, raw_wilayah: pl.DataFrame):
-    v = validate_wilayah(raw_wilayah)
-    return dg.Output(v.frame, metadata={"dagster/row_count": v.frame.height, "quarantined": v.quarantine.height})
-
-
-@dg.asset(group_name=GROUP, description="Quarantine findings of wilayah.csv.")
-def wilayah_quarantine(raw_wilayah: pl.DataFrame) -> pl.DataFrame:
-    return validate_wilayah(raw_wilayah).quarantine
+@dg.multi_asset(
+    group_name=GROUP,
+    outs={
+        "wilayah": dg.AssetOut(description="The region reference, typed: KODE, NAMA, LEVEL."),
+        "wilayah_quarantine": dg.AssetOut(description="Quarantine findings of the region reference."),
+    },
+)
+def validate_wilayah_asset(raw_wilayah: pl.DataFrame, raw_wilayah_file: dict):
+    v = validate_wilayah(raw_wilayah, extra_columns=raw_wilayah_file["extra_columns"])
+    yield dg.Output(v.frame, output_name="wilayah", metadata={"dagster/row_count": v.frame.height})
+    yield dg.Output(
+        v.quarantine, output_name="wilayah_quarantine", metadata=_quarantine_metadata(v.quarantine, raw_wilayah.height)
+    )
 
 
 def _validation_asset(name: str, fn, with_flags: bool = False) -> dg.AssetsDefinition:
@@ -56,10 +60,10 @@ def _validation_asset(name: str, fn, with_flags: bool = False) -> dg.AssetsDefin
         name=f"validate_{name}",
         group_name=GROUP,
         outs=outs,
-        ins={"raw": dg.AssetIn(f"raw_{name}")},
+        ins={"raw": dg.AssetIn(f"raw_{name}"), "raw_file": dg.AssetIn(f"raw_{name}_file")},
     )
-    def _validate(context: dg.AssetExecutionContext, raw: pl.DataFrame, wilayah: pl.DataFrame, load_info: dict):
-        v = fn(raw, wilayah, load_info["load_date"], load_info["regencies"])
+    def _validate(raw: pl.DataFrame, raw_file: dict, wilayah: pl.DataFrame, load_info: dict):
+        v = fn(raw, wilayah, load_info["load_date"], load_info["regencies"], extra_columns=raw_file["extra_columns"])
         yield dg.Output(v.frame, output_name=name, metadata={"dagster/row_count": v.frame.height, "rows_in": raw.height})
         yield dg.Output(
             v.quarantine, output_name=f"{name}_quarantine", metadata=_quarantine_metadata(v.quarantine, raw.height)
@@ -71,8 +75,7 @@ def _validation_asset(name: str, fn, with_flags: bool = False) -> dg.AssetsDefin
 
 
 validation_assets = [
-    wilayah,
-    wilayah_quarantine,
+    validate_wilayah_asset,
     _validation_asset("penduduk", validate_penduduk, with_flags=True),
     _validation_asset("tanah", validate_tanah),
     _validation_asset("kendaraan", validate_kendaraan),
