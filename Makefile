@@ -7,25 +7,26 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 .PHONY: install run test ui sample clean
 
+$(DAGSTER_HOME)/dagster.yaml:
+	@mkdir -p $(DAGSTER_HOME)
+	@printf 'telemetry:\n  enabled: false\n' > $@
+
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11) on PATH; set PYTHON=..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
-	@mkdir -p $(DAGSTER_HOME)
 	@touch $(STAMP)
 
 install: $(STAMP)
 
-run: $(STAMP)
-	@mkdir -p $(DAGSTER_HOME)
+run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/perlinsos load --extracts data/sample --warehouse warehouse/perlinsos.duckdb --exports exports
 
 test: $(STAMP)
 	$(BIN)/pytest
 
-ui: $(STAMP)
-	@mkdir -p $(DAGSTER_HOME)
+ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml
 
 sample: $(STAMP)

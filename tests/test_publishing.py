@@ -226,7 +226,7 @@ def test_export_killed_half_way_leaves_no_finished_looking_folder(tmp_path, monk
 
     hh = _households({"1" * 16: ("ELIGIBLE", 2, NIK_A)})
     calls = {"n": 0}
-    real = ex._sha256
+    real = ex.file_sha256
 
     def boom(path):
         calls["n"] += 1
@@ -234,7 +234,7 @@ def test_export_killed_half_way_leaves_no_finished_looking_folder(tmp_path, monk
             raise KeyboardInterrupt
         return real(path)
 
-    monkeypatch.setattr(ex, "_sha256", boom)
+    monkeypatch.setattr(ex, "file_sha256", boom)
     with pytest.raises(KeyboardInterrupt):
         write_exports(tmp_path, load_id="L", load_date="2026-01-01", policy_version="p", households=hh,
                       reasons=_empty("household_reasons").with_columns(pl.lit(None, pl.String).alias("kode_kecamatan")))

@@ -7,7 +7,6 @@ folder (cleaned by the next export), never a partial folder that looks finished.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from assets.ingest.read import file_sha256
 from assets.publishing.warehouse import SCHEMA_VERSION
 
 NIK_RE = r"\b(\d{6})\d{6}(\d{4})\b"
@@ -63,14 +63,6 @@ def export_frames(
     return hh, rs
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def write_exports(
     exports_root: Path,
     *,
@@ -104,7 +96,7 @@ def write_exports(
                 path = folder / f"{name}.parquet"
                 part.write_parquet(path)
                 files.append(
-                    {"path": str(path.relative_to(tmp)), "rows": part.height, "sha256": _sha256(path)}
+                    {"path": str(path.relative_to(tmp)), "rows": part.height, "sha256": file_sha256(path)}
                 )
         manifest = {
             "load_id": load_id,
@@ -140,7 +132,7 @@ def verify_manifest(folder: Path) -> list[str]:
         if not path.exists():
             problems.append(f"{entry['path']}: missing")
             continue
-        if _sha256(path) != entry["sha256"]:
+        if file_sha256(path) != entry["sha256"]:
             problems.append(f"{entry['path']}: SHA-256 differs")
             continue
         if pl.scan_parquet(path).select(pl.len()).collect().item() != entry["rows"]:
