@@ -61,6 +61,11 @@ def run_load(args: argparse.Namespace) -> int:
             print("perlinsos load: the load failed; nothing was published.", file=sys.stderr)
             for event in failures:
                 print(f"  step {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
+            for event in result.all_events:
+                if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
+                    check = event.event_specific_data
+                    why = f": {check.description}" if check.description else ""
+                    print(f"  check {check.check_name} on {check.asset_key.to_user_string()} failed{why}", file=sys.stderr)
             return 1
         warehouse = result.output_for_node("warehouse")
         exports = result.output_for_node("district_exports")

@@ -8,6 +8,9 @@ The flow, stage by stage (each stage is one folder of `assets/`):
     eligibility  members, households, household_reasons, score_components
     publishing   warehouse (DuckDB mart.*), district_exports (Parquet per district)
 
+Blocking asset checks stop a load before publishing: `quarantine_rate_within_policy` (on
+`quarantine`) and `decisions_are_explained` (on `households`).
+
 `perlinsos load` and the UI both run the `load` job defined here.
 """
 
@@ -17,11 +20,11 @@ import os
 
 import dagster as dg
 
-from assets.eligibility.assets import eligibility
+from assets.eligibility.assets import eligibility, eligibility_checks
 from assets.ingest.assets import ingest_assets, load_info, policy
 from assets.linkage.assets import asset_links
 from assets.publishing.assets import district_exports, warehouse
-from assets.validation.assets import validation_assets
+from assets.validation.assets import validation_assets, validation_checks
 from pipelines.resources import ENV_WORK, PROJECT_ROOT, FrameIOManager, PerlinsosSettings
 
 ALL_ASSETS = [
@@ -46,8 +49,11 @@ def default_work_dir() -> str:
     return os.environ.get(ENV_WORK) or str(PROJECT_ROOT / "warehouse" / "work")
 
 
+ALL_CHECKS = [*validation_checks, *eligibility_checks]
+
 defs = dg.Definitions(
     assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
     jobs=[load_job],
     resources={
         "settings": PerlinsosSettings.from_env(),

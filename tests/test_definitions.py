@@ -46,3 +46,8 @@ def test_publishing_runs_after_everything_it_reports():
     upstream = {k.to_user_string() for k in graph.get(dg.AssetKey("warehouse")).parent_keys}
     assert {"households", "household_reasons", "score_components", "members", "asset_links", "quarantine"} <= upstream
     assert "warehouse" in {k.to_user_string() for k in graph.get(dg.AssetKey("district_exports")).parent_keys}
+
+
+def test_blocking_checks_guard_publication():
+    checks = {key.name: key.asset_key.to_user_string() for key in defs.resolve_asset_graph().asset_check_keys}
+    assert checks == {"quarantine_rate_within_policy": "quarantine", "decisions_are_explained": "households"}

@@ -178,3 +178,30 @@ def test_extra_column_is_ignored_and_reported(generated, tmp_path):
     assert main(["load", "--extracts", str(extra), "--warehouse", str(wh), "--exports", str(tmp_path / "ex")]) == 0
     found = _sql(wh, "SELECT source, row_number, \"column\", rule, action FROM mart.quarantine WHERE rule = 'EXTRA_COLUMN'")
     assert found.rows() == [("rumah", None, "CATATAN", "EXTRA_COLUMN", "FLAGGED")]
+
+
+def test_a_blocking_check_stops_publication_and_says_why(generated, tmp_path, capsys):
+    default = Path(__file__).resolve().parents[1] / "data" / "policy.toml"
+    strict = tmp_path / "strict.toml"
+    text = default.read_text()
+    assert "max_rate = 0.05" in text
+    strict.write_text(text.replace("max_rate = 0.05", "max_rate = 0.0001"))
+    wh = tmp_path / "wh.duckdb"
+    code = main(["load", "--extracts", str(generated), "--warehouse", str(wh), "--exports", str(tmp_path / "ex"),
+                 "--policy", str(strict)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "quarantine_rate_within_policy" in err and "penduduk" in err
+    assert not wh.exists()
+
+
+def test_a_malformed_policy_stops_the_load_naming_the_key(generated, tmp_path, capsys):
+    default = Path(__file__).resolve().parents[1] / "data" / "policy.toml"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(default.read_text().replace("max_rate = 0.05", 'max_rate = "lima persen"'))
+    wh = tmp_path / "wh.duckdb"
+    code = main(["load", "--extracts", str(generated), "--warehouse", str(wh), "--exports", str(tmp_path / "ex"),
+                 "--policy", str(bad)])
+    assert code == 1
+    assert "quarantine.max_rate" in capsys.readouterr().err
+    assert not wh.exists()

@@ -4,6 +4,7 @@
 import dagster as dg
 import polars as pl
 
+from assets.eligibility.checks import decision_problems
 from assets.eligibility.evaluate import evaluate
 
 GROUP = "eligibility"
@@ -47,3 +48,26 @@ def eligibility(
     yield dg.Output(
         result.components, output_name="score_components", metadata={"dagster/row_count": result.components.height}
     )
+
+
+@dg.asset_check(
+    asset="households",
+    blocking=True,
+    additional_ins={"household_reasons": dg.AssetIn("household_reasons"), "members": dg.AssetIn("members")},
+    description="Blocks publication when a decision cannot be explained: an excluded household without "
+    "an exclusion reason, a review without a review reason, an eligible household with a reason or no "
+    "program, a household twice, or more households than living persons.",
+)
+def decisions_are_explained(
+    households: pl.DataFrame, household_reasons: pl.DataFrame, members: pl.DataFrame
+) -> dg.AssetCheckResult:
+    problems = decision_problems(households, household_reasons, members)
+    bad = {k: v for k, v in problems.items() if v}
+    return dg.AssetCheckResult(
+        passed=not bad,
+        description=", ".join(f"{k}: {v}" for k, v in bad.items()) or None,
+        metadata=problems,
+    )
+
+
+eligibility_checks = [decisions_are_explained]

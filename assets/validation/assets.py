@@ -4,6 +4,7 @@
 import dagster as dg
 import polars as pl
 
+from assets.validation.checks import rejected_rates
 from assets.validation.validate import (
     validate_kendaraan,
     validate_penduduk,
@@ -98,3 +99,43 @@ def quarantine(
 
 
 validation_assets.append(quarantine)
+
+
+@dg.asset_check(
+    asset=quarantine,
+    blocking=True,
+    additional_ins={
+        name: dg.AssetIn(name)
+        for name in ("policy", *(f"raw_{n}_file" for n in ("penduduk", "tanah", "kendaraan", "rumah", "wilayah")))
+    },
+    description="Blocks publication when an extract has more rejected rows than the policy's "
+    "quarantine.max_rate allows: a delivery that bad must be looked at before anything is published.",
+)
+def quarantine_rate_within_policy(
+    quarantine: pl.DataFrame,
+    policy,
+    raw_penduduk_file: dict,
+    raw_tanah_file: dict,
+    raw_kendaraan_file: dict,
+    raw_rumah_file: dict,
+    raw_wilayah_file: dict,
+) -> dg.AssetCheckResult:
+    files = {
+        "penduduk": raw_penduduk_file,
+        "tanah": raw_tanah_file,
+        "kendaraan": raw_kendaraan_file,
+        "rumah": raw_rumah_file,
+        "wilayah": raw_wilayah_file,
+    }
+    rates = rejected_rates(quarantine, {name: info["rows"] for name, info in files.items()})
+    over = sorted(name for name, rate in rates.items() if rate > policy.quarantine_max_rate)
+    return dg.AssetCheckResult(
+        passed=not over,
+        description=(
+            f"rejected share above {policy.quarantine_max_rate:.2%} in: {', '.join(over)}" if over else None
+        ),
+        metadata={"max_rate": policy.quarantine_max_rate, **{f"rejected_rate/{k}": round(v, 6) for k, v in rates.items()}},
+    )
+
+
+validation_checks = [quarantine_rate_within_policy]
