@@ -182,7 +182,9 @@ def generate(persons: int, seed: int, out: Path, districts: list[str] | None = N
     copies_i = _apply_order(df, dup_i)
     conf = _apply_order(df, dup_c)
     k = len(dup_c)
-    other = W.h_start[rng.integers(0, W.h_n, k)]
+    # the address a conflicting copy borrows comes from a household head's row without dirt of its own
+    clean_heads = W.h_start[~P.used[W.h_start]]
+    other = clean_heads[rng.integers(0, len(clean_heads), k)]
     by_addr = rng.random(k) < 0.5
     o = _apply_order(df, other)
     varied, _ = nm.apply_variants(rng, conf["NAMA_LGKP"], np.full(k, nm.VARIANT_KINDS.index("TYPO")),
