@@ -136,8 +136,32 @@ def test_changes_between_loads(tmp_path):
     assert got[kk1] == (kk1, "NEWLY_EXCLUDED", ["CAR_OWNER"])
     assert got[kk2] == (kk2, "DISSOLVED", ["HOUSEHOLD_DISSOLVED"])
     assert got[kk_new] == (None, "NEW_HOUSEHOLD", [])
-    assert got[kk_moved] == (kk4, "DECILE_MOVED", ["DECILE_MOVED"])
+    assert got[kk_moved] == (kk4, "DECILE_MOVED", ["DECILE_MOVED", "NO_KK_CHANGED"])
     assert kk3 not in got
+
+
+def test_changes_follow_a_family_by_its_members_when_the_head_is_gone(tmp_path):
+    """The head died and the survivors got a new NO_KK: matched by the majority of former members."""
+    db = tmp_path / "w.duckdb"
+    kk_old, kk_new, kk_gone, kk_keep = "1" * 16, "7" * 16, "8" * 16, "9" * 16
+    wife, child, other = "3510154501900011", "3510150101100012", "3510150101800013"
+    first = _households({kk_old: ("ELIGIBLE", 2, NIK_A), kk_gone: ("ELIGIBLE", 3, NIK_B),
+                         kk_keep: ("EXCLUDED", 8, other)})
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
+        first, members=[(NIK_A, kk_old), (wife, kk_old), (child, kk_old), (NIK_B, kk_gone), (other, kk_keep)]))
+    second = _households({kk_new: ("ELIGIBLE", 2, wife), kk_keep: ("EXCLUDED", 8, other)})
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
+        second, members=[(wife, kk_new), (child, kk_new), (other, kk_keep)]))
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(
+        "SELECT no_kk, previous_no_kk, status, change, reason_codes FROM mart.eligibility_changes"
+    ).fetchall()
+    got = {r[0]: r[1:] for r in rows}
+    # same status and decile, but the office must learn the new card and the new head
+    assert got[kk_new] == (kk_old, "ELIGIBLE", "NO_KK_CHANGED", ["NO_KK_CHANGED", "HEAD_CHANGED"])
+    # a NO_KK that vanished from the registry with no successor is reported, not silently dropped
+    assert got[kk_gone] == (kk_gone, None, "DISSOLVED", ["NOT_IN_REGISTRY"])
+    assert kk_keep not in got and kk_old not in got
 
 
 def _hold_reader(db: str, ready, release, out):
@@ -240,3 +264,122 @@ def test_export_killed_half_way_leaves_no_finished_looking_folder(tmp_path, monk
                       reasons=_empty("household_reasons").with_columns(pl.lit(None, pl.String).alias("kode_kecamatan")))
     assert not (tmp_path / "2026-01-01").exists()
     assert not list(Path(tmp_path).glob(".tmp-*"))
+
+
+# ---------------------------------------------------------------- a real load killed half way
+
+KILL = """
+import os, sys
+import assets.publishing.{module} as target
+real = target.{function}
+calls = {{"n": 0}}
+def dying(*args, **kwargs):
+    calls["n"] += 1
+    if calls["n"] == {after}:
+        os._exit(137)  # as abrupt as a kill: no cleanup runs
+    return real(*args, **kwargs)
+target.{function} = dying
+from pipelines.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    from pipelines.cli import main
+    from synth.generate import generate
+
+    root = tmp_path_factory.mktemp("killed")
+    extracts = root / "extracts"
+    generate(1200, 5, extracts, districts=["35.10.15"])
+    db, exports = root / "wh" / "p.duckdb", root / "exports"
+    assert main(["load", "--extracts", str(extracts), "--warehouse", str(db), "--exports", str(exports)]) == 0
+    return {"extracts": extracts, "db": db, "exports": exports}
+
+
+def _killed_load(published, module: str, function: str, after: int, load_date: str) -> int:
+    import subprocess
+    import sys
+
+    code = KILL.format(module=module, function=function, after=after)
+    args = ["load", "--extracts", str(published["extracts"]), "--warehouse", str(published["db"]),
+            "--exports", str(published["exports"]), "--load-date", load_date]
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=root, capture_output=True, timeout=300).returncode
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_a_load_killed_while_publishing_leaves_the_database_and_exports_as_they_were(published):
+    from pipelines.cli import main
+
+    db, exports = published["db"], published["exports"]
+    before = _sha(db)
+    folders = sorted(p.name for p in exports.iterdir())
+    # killed after the loads row and two tables were written into the copy
+    assert _killed_load(published, "warehouse", "_insert", 3, "2026-12-01") == 137
+    assert _sha(db) == before  # not a byte of the published database changed
+    assert list(db.parent.glob(f".{db.name}.*.tmp*"))  # the abandoned copy is hidden beside it
+    assert sorted(p.name for p in exports.iterdir()) == folders  # no export of the killed load
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM mart.loads").fetchone()[0] == 1
+    con.close()
+    # the next load publishes normally and clears the abandoned copy
+    assert main(["load", "--extracts", str(published["extracts"]), "--warehouse", str(db),
+                 "--exports", str(exports), "--load-date", "2026-12-01"]) == 0
+    assert not list(db.parent.glob(f".{db.name}.*.tmp*"))
+    assert verify_manifest(exports / "2026-12-01") == []
+
+
+@pytest.mark.slow
+def test_a_load_killed_while_exporting_leaves_no_finished_looking_export(published):
+    from pipelines.cli import main
+
+    db, exports = published["db"], published["exports"]
+    assert _killed_load(published, "exports", "file_sha256", 2, "2027-01-01") == 137
+    assert not (exports / "2027-01-01").exists()  # no folder that looks finished
+    leftovers = list(exports.glob(".tmp-*"))
+    assert leftovers and all(not (p / "manifest.json").exists() for p in leftovers)
+    # the database was published whole before the exports were written
+    con = duckdb.connect(str(db), read_only=True)
+    load_id = con.execute("SELECT max(load_id) FROM mart.households_latest").fetchone()[0]
+    assert load_id == "2027-01-01_35.10"
+    con.close()
+    # running the same load again completes the export and clears the leftovers
+    assert main(["load", "--extracts", str(published["extracts"]), "--warehouse", str(db),
+                 "--exports", str(exports), "--load-date", "2027-01-01"]) == 0
+    assert verify_manifest(exports / "2027-01-01") == []
+    assert not list(exports.glob(".tmp-*"))
+
+
+def test_every_key_column_of_the_contract_is_published(tmp_path):
+    spec = Path(__file__).resolve().parents[2] / "shared" / "spec" / "outputs.md"
+    if not spec.exists():
+        pytest.skip("the contract is not beside the project")
+    import re
+
+    wanted: dict[str, set[str]] = {}
+    for line in spec.read_text().splitlines():
+        m = re.match(r"\| `(\w+)` \| [^|]+ \| (.+) \|$", line)
+        if m:
+            cols = {c.split(" (")[0].strip() for c in m.group(2).split(", ")}
+            wanted[m.group(1)] = {c for c in cols if re.fullmatch(r"[a-z_]+", c)}
+    assert set(wanted) == set(TABLES)
+    db = tmp_path / "w.duckdb"
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(_households({"1" * 16: ("ELIGIBLE", 2, NIK_A)})))
+    con = duckdb.connect(str(db), read_only=True)
+    for table, cols in wanted.items():
+        for relation in (table, f"{table}_latest"):
+            have = {r[0] for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'mart' AND table_name = ?",
+                [relation]).fetchall()}
+            assert cols <= have, (relation, cols - have)
+    # the loads row: every input file with its SHA-256 and row count, rows quarantined per extract
+    loads = set(table_columns("loads"))
+    for name in ("penduduk", "tanah", "kendaraan", "rumah", "wilayah"):
+        assert {f"{name}_file", f"{name}_sha256", f"{name}_rows", f"{name}_quarantined"} <= loads

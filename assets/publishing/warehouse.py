@@ -6,7 +6,8 @@ database to a sibling file, writes the load into the copy (replacing that load's
 published before), checkpoints it, and renames it over the published file. A reader that had the
 old file open keeps reading the old, complete version; a reader that opens the file afterwards
 sees the new, complete version. Nobody sees half a load, and readers never block a load. Writers
-are serialised by an advisory lock on a `.lock` file beside the database.
+are serialised by an advisory lock on a `.lock` file beside the database; a copy abandoned by a
+writer that was killed half way is removed by the next writer.
 """
 
 from __future__ import annotations
@@ -142,11 +143,13 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("no_kk", "VARCHAR NOT NULL", "Household in this load"),
             ("previous_no_kk", "VARCHAR", "Household in the previous load (differs when NO_KK changed)"),
             ("previous_status", "VARCHAR", "Status in the previous load"),
-            ("status", "VARCHAR", "Status in this load"),
+            ("status", "VARCHAR", "Status in this load (NULL: the NO_KK is not in this load)"),
             ("previous_desil", "INTEGER", "Decile in the previous load"),
             ("desil", "INTEGER", "Decile in this load"),
-            ("change", "VARCHAR", "NEWLY_ELIGIBLE, NEWLY_EXCLUDED, TO_REVIEW, DISSOLVED, NEW_HOUSEHOLD, DECILE_MOVED"),
-            ("reason_codes", "VARCHAR[]", "Reason codes that explain the change"),
+            ("change", "VARCHAR", "NEWLY_ELIGIBLE, NEWLY_EXCLUDED, TO_REVIEW, DISSOLVED, NEW_HOUSEHOLD, "
+             "DECILE_MOVED, NO_KK_CHANGED or HEAD_CHANGED (see docs/outputs.md)"),
+            ("reason_codes", "VARCHAR[]", "Reason codes that explain the change: the policy codes the household "
+             "has gained (NEWLY_ELIGIBLE: has lost), plus NO_KK_CHANGED, HEAD_CHANGED, DECILE_MOVED, NOT_IN_REGISTRY"),
         ],
         "One row per household whose status or decile changed since the previous load.",
     ),
@@ -181,6 +184,8 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
             "WHERE load_id = (SELECT load_id FROM mart.loads ORDER BY load_date DESC, finished_at DESC LIMIT 1)"
         )
         con.execute(f"COMMENT ON VIEW mart.{table}_latest IS {_quote(comment + ' Newest published load only.')}")
+        for name, _, col_comment in columns:
+            con.execute(f'COMMENT ON COLUMN mart.{table}_latest."{name}" IS {_quote(col_comment)}')
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, load_id: str) -> None:
@@ -206,42 +211,8 @@ WITH prev AS (
 ),
 cur AS (SELECT * FROM mart.households WHERE load_id = $load_id),
 old AS (SELECT h.* FROM mart.households h JOIN prev USING (load_id)),
--- a household is matched by NO_KK, and a NO_KK that disappeared by its former head's NIK
--- (a living person of the current load: the former head, now in another family card)
-old_gone AS (SELECT * FROM old WHERE no_kk NOT IN (SELECT no_kk FROM cur)),
-moved AS (
-    SELECT og.no_kk AS previous_no_kk, m.no_kk
-    FROM old_gone og JOIN mart.members m ON m.load_id = $load_id AND m.nik = og.head_nik
-),
-pairs AS (
-    SELECT cur.no_kk, old.no_kk AS previous_no_kk FROM cur JOIN old USING (no_kk)
-    UNION ALL
-    SELECT no_kk, previous_no_kk FROM moved WHERE no_kk NOT IN (SELECT no_kk FROM old)
-    UNION ALL
-    SELECT cur.no_kk, NULL FROM cur
-    WHERE cur.no_kk NOT IN (SELECT no_kk FROM old) AND cur.no_kk NOT IN (SELECT no_kk FROM moved)
-),
-joined AS (
-    SELECT p.no_kk, p.previous_no_kk, o.status AS previous_status, c.status,
-           o.desil AS previous_desil, c.desil
-    FROM pairs p JOIN cur c ON c.no_kk = p.no_kk
-    LEFT JOIN old o ON o.no_kk = p.previous_no_kk
-),
-classified AS (
-    SELECT *,
-        CASE
-            WHEN previous_status IS NULL AND status = 'ELIGIBLE' THEN 'NEW_HOUSEHOLD'
-            WHEN previous_status IS NULL THEN NULL
-            WHEN status = 'EXCLUDED' AND previous_status <> 'EXCLUDED'
-                 AND EXISTS (SELECT 1 FROM mart.household_reasons r WHERE r.load_id = $load_id
-                             AND r.no_kk = joined.no_kk AND r.code = 'HOUSEHOLD_DISSOLVED') THEN 'DISSOLVED'
-            WHEN status = 'ELIGIBLE' AND previous_status <> 'ELIGIBLE' THEN 'NEWLY_ELIGIBLE'
-            WHEN status = 'EXCLUDED' AND previous_status <> 'EXCLUDED' THEN 'NEWLY_EXCLUDED'
-            WHEN status = 'REVIEW' AND previous_status <> 'REVIEW' THEN 'TO_REVIEW'
-            WHEN desil IS DISTINCT FROM previous_desil THEN 'DECILE_MOVED'
-        END AS change
-    FROM joined
-),
+cur_members AS (SELECT DISTINCT nik, no_kk FROM mart.members WHERE load_id = $load_id),
+old_members AS (SELECT DISTINCT m.nik, m.no_kk FROM mart.members m JOIN prev USING (load_id)),
 reasons_now AS (
     SELECT no_kk, list(DISTINCT code ORDER BY code) AS codes
     FROM mart.household_reasons WHERE load_id = $load_id GROUP BY no_kk
@@ -249,19 +220,114 @@ reasons_now AS (
 reasons_before AS (
     SELECT no_kk, list(DISTINCT code ORDER BY code) AS codes
     FROM mart.household_reasons r JOIN prev USING (load_id) GROUP BY no_kk
+),
+-- NO_KKs of this load that the previous load did not have
+new_kk AS (SELECT no_kk FROM cur WHERE no_kk NOT IN (SELECT no_kk FROM old)),
+-- households of the previous load that had living members and have none under their NO_KK now
+gone AS (
+    SELECT o.no_kk, o.head_nik FROM old o
+    WHERE o.members > 0 AND NOT EXISTS (SELECT 1 FROM cur_members cm WHERE cm.no_kk = o.no_kk)
+),
+-- a NO_KK that disappeared is matched by its former head's NIK (a living person now, on a new NO_KK) ...
+by_head AS (
+    SELECT g.no_kk AS previous_no_kk, cm.no_kk, 1 AS rule, 0 AS moved
+    FROM gone g JOIN cur_members cm ON cm.nik = g.head_nik
+    WHERE cm.no_kk IN (SELECT no_kk FROM new_kk)
+),
+-- ... and, when the former head is no longer a living person (died, moved out), by the new NO_KK
+-- that holds a strict majority of its former members who are still living persons now
+survivors AS (
+    SELECT g.no_kk AS previous_no_kk, cm.no_kk
+    FROM gone g JOIN old_members om ON om.no_kk = g.no_kk JOIN cur_members cm ON cm.nik = om.nik
+    WHERE g.head_nik IS NULL OR g.head_nik NOT IN (SELECT nik FROM cur_members)
+),
+survivor_counts AS (
+    SELECT previous_no_kk, no_kk, count(*) AS moved,
+           sum(count(*)) OVER (PARTITION BY previous_no_kk) AS alive
+    FROM survivors GROUP BY previous_no_kk, no_kk
+),
+by_members AS (
+    SELECT previous_no_kk, no_kk, 2 AS rule, moved FROM survivor_counts
+    WHERE 2 * moved > alive AND no_kk IN (SELECT no_kk FROM new_kk)
+),
+-- a new NO_KK has at most one predecessor: the head match first, then the most members
+successors AS (
+    SELECT previous_no_kk, no_kk FROM (SELECT * FROM by_head UNION ALL SELECT * FROM by_members)
+    QUALIFY row_number() OVER (PARTITION BY no_kk ORDER BY rule, moved DESC, previous_no_kk) = 1
+),
+pairs AS (
+    SELECT no_kk, no_kk AS previous_no_kk FROM cur WHERE no_kk IN (SELECT no_kk FROM old)
+    UNION ALL
+    SELECT no_kk, previous_no_kk FROM successors
+    UNION ALL
+    SELECT no_kk, NULL FROM new_kk WHERE no_kk NOT IN (SELECT no_kk FROM successors)
+),
+joined AS (
+    SELECT p.no_kk, p.previous_no_kk, o.status AS previous_status, c.status,
+           o.desil AS previous_desil, c.desil, o.head_nik AS previous_head_nik, c.head_nik,
+           coalesce(rn.codes, []) AS codes_now, coalesce(rb.codes, []) AS codes_before
+    FROM pairs p JOIN cur c ON c.no_kk = p.no_kk
+    LEFT JOIN old o ON o.no_kk = p.previous_no_kk
+    LEFT JOIN reasons_now rn ON rn.no_kk = p.no_kk
+    LEFT JOIN reasons_before rb ON rb.no_kk = p.previous_no_kk
+),
+classified AS (
+    SELECT *,
+        CASE
+            WHEN previous_no_kk IS NULL THEN 'NEW_HOUSEHOLD'
+            WHEN list_contains(codes_now, 'HOUSEHOLD_DISSOLVED')
+                 AND NOT list_contains(codes_before, 'HOUSEHOLD_DISSOLVED') THEN 'DISSOLVED'
+            WHEN status = 'ELIGIBLE' AND previous_status <> 'ELIGIBLE' THEN 'NEWLY_ELIGIBLE'
+            WHEN status = 'EXCLUDED' AND previous_status <> 'EXCLUDED' THEN 'NEWLY_EXCLUDED'
+            WHEN status = 'REVIEW' AND previous_status <> 'REVIEW' THEN 'TO_REVIEW'
+            WHEN desil IS DISTINCT FROM previous_desil THEN 'DECILE_MOVED'
+            WHEN no_kk <> previous_no_kk THEN 'NO_KK_CHANGED'
+            WHEN head_nik <> previous_head_nik
+                THEN 'HEAD_CHANGED'
+        END AS change,
+        list_filter(codes_now, lambda x: NOT list_contains(codes_before, x)) AS codes_new,
+        list_filter(codes_before, lambda x: NOT list_contains(codes_now, x)) AS codes_gone
+    FROM joined
+),
+explained AS (
+    SELECT *,
+        list_concat(
+            CASE
+                WHEN change = 'NEW_HOUSEHOLD' THEN codes_now
+                WHEN change = 'NEWLY_ELIGIBLE' THEN codes_gone
+                WHEN change = 'DECILE_MOVED' THEN ['DECILE_MOVED']
+                WHEN change IN ('NO_KK_CHANGED', 'HEAD_CHANGED') THEN codes_new
+                WHEN len(codes_new) > 0 THEN codes_new
+                ELSE codes_now
+            END,
+            CASE WHEN previous_no_kk IS NOT NULL AND no_kk <> previous_no_kk
+                 THEN ['NO_KK_CHANGED'] ELSE [] END,
+            CASE WHEN head_nik <> previous_head_nik
+                 THEN ['HEAD_CHANGED'] ELSE [] END
+        ) AS reason_codes
+    FROM classified WHERE change IS NOT NULL
+),
+-- a household of the previous load whose NO_KK is not in this load and has no successor
+vanished AS (
+    SELECT o.no_kk, o.no_kk AS previous_no_kk, o.status AS previous_status, NULL AS status,
+           o.desil AS previous_desil, NULL AS desil, 'DISSOLVED' AS change,
+           ['NOT_IN_REGISTRY'] AS reason_codes
+    FROM old o LEFT JOIN reasons_before rb ON rb.no_kk = o.no_kk
+    WHERE o.no_kk NOT IN (SELECT no_kk FROM cur)
+      AND o.no_kk NOT IN (SELECT previous_no_kk FROM successors)
+      AND NOT list_contains(coalesce(rb.codes, []), 'HOUSEHOLD_DISSOLVED')
 )
-SELECT $load_id AS load_id, (SELECT load_id FROM prev) AS previous_load_id,
-       c.no_kk, c.previous_no_kk, c.previous_status, c.status, c.previous_desil, c.desil, c.change,
-       CASE
-           WHEN c.change = 'DECILE_MOVED' THEN ['DECILE_MOVED']
-           WHEN len(list_filter(coalesce(rn.codes, []), lambda x: NOT list_contains(coalesce(rb.codes, []), x))) > 0
-               THEN list_filter(coalesce(rn.codes, []), lambda x: NOT list_contains(coalesce(rb.codes, []), x))
-           ELSE coalesce(rn.codes, [])
-       END AS reason_codes
-FROM classified c
-LEFT JOIN reasons_now rn ON rn.no_kk = c.no_kk
-LEFT JOIN reasons_before rb ON rb.no_kk = c.previous_no_kk
-WHERE c.change IS NOT NULL AND (SELECT load_id FROM prev) IS NOT NULL
+SELECT $load_id AS load_id, (SELECT load_id FROM prev) AS previous_load_id, *
+FROM (
+    SELECT no_kk, previous_no_kk, previous_status, status, previous_desil, desil, change, reason_codes
+    FROM explained
+    UNION ALL BY NAME
+    SELECT no_kk, previous_no_kk, previous_status, status::VARCHAR AS status, previous_desil,
+           desil::INTEGER AS desil, change, reason_codes::VARCHAR[] AS reason_codes
+    FROM vanished
+)
+WHERE (SELECT load_id FROM prev) IS NOT NULL
+ORDER BY no_kk
 """
 
 
@@ -293,8 +359,10 @@ def publish_warehouse(
     db_path = Path(db_path)
     load_id = load["load_id"]
     with _writer_lock(db_path):
+        # copies left by a writer that was killed half way (we hold the lock: none is in use)
+        for stale in db_path.parent.glob(f".{db_path.name}.*.tmp*"):
+            stale.unlink(missing_ok=True)
         tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
         if db_path.exists():
             shutil.copyfile(db_path, tmp)
         counts: dict[str, int] = {}
