@@ -85,10 +85,10 @@ class World:
     def house(self, k: int, *, area=20.0, lantai="TANAH", dinding="BAMBU", atap="JERAMI/IJUK/RUMBIA",
               air="AIR PERMUKAAN", bab="TIDAK ADA", penerangan="BUKAN LISTRIK", daya=0, bbm="KAYU BAKAR",
               bangunan="BEBAS SEWA", surveyed=date(2026, 6, 1), link_no_kk: int | None | str = "same",
-              note=None) -> int:
+              note=None, head_nik=None) -> int:
         row = len(self.rumah) + 1
         self.rumah.append(dict(
-            NO_KK=kk(k), NIK_KEPALA=None, NIK_KEPALA_RAW=None, NAMA_KEPALA="X", KODE_WILAYAH=VILLAGE,
+            NO_KK=kk(k), NIK_KEPALA=head_nik, NIK_KEPALA_RAW=None, NAMA_KEPALA="X", KODE_WILAYAH=VILLAGE,
             STATUS_BANGUNAN=bangunan, LUAS_LANTAI_M2=area, LANTAI=lantai, DINDING=dinding, ATAP=atap,
             SUMBER_AIR_MINUM=air, FASILITAS_BAB=bab, PENERANGAN=penerangan, DAYA_VA=daya, BAHAN_BAKAR_MASAK=bbm,
             TGL_PENDATAAN=surveyed, ROW_NUMBER=row,
@@ -122,13 +122,13 @@ class World:
         return rangka
 
     def parcel(self, owner: str | None, *, use="SAWAH", luas=1000.0, njop=10_000, method="NIK_EXACT", score=None,
-               candidates=None, nib=None) -> str:
+               candidates=None, nib=None, issued=date(2005, 1, 1)) -> str:
         row = len(self.tanah) + 1
         nib = nib or f"12{row:012d}"
         self.tanah.append(dict(
             NIB=nib, JENIS_HAK="HM", NIK_PEMEGANG=owner, NIK_PEMEGANG_RAW=None, NAMA_PEMEGANG="X",
             KODE_WILAYAH=VILLAGE, IN_SCOPE=True, LUAS_M2=luas, PENGGUNAAN=use, NJOP_PER_M2=njop,
-            TGL_TERBIT=date(2005, 1, 1), ROW_NUMBER=row,
+            TGL_TERBIT=issued, ROW_NUMBER=row,
         ))
         self._link("tanah", row, nib, owner, method, score, candidates)
         return nib
@@ -621,6 +621,109 @@ def test_uncertain_land_only_reviews_when_it_crosses_the_limit():
     assert hh(res, 3)["status"] == "ELIGIBLE"
 
 
+def test_uncertain_parcels_are_weighed_one_by_one():
+    w = World()
+    a = w.family(1)
+    # Two doubtful parcels of 3,000 m² each: neither crosses 5,000 m² with the household's sure land.
+    w.parcel(None, use="KEBUN", luas=3000, method="AMBIGUOUS", score=0.95, candidates=[a, nik(200)])
+    w.parcel(None, use="SAWAH", luas=3000, method="AMBIGUOUS", score=0.95, candidates=[a, nik(300)])
+    b = w.family(2)
+    w.parcel(b, use="SAWAH", luas=3000)
+    w.parcel(None, use="KEBUN", luas=2500, method="AMBIGUOUS", score=0.95, candidates=[b, nik(400)])
+    w.padding()
+    res = w.run()
+    assert hh(res, 1)["status"] == "ELIGIBLE"
+    assert hh(res, 2)["status"] == "REVIEW" and codes_of(res, 2) == {"UNCERTAIN_MATCH"}
+    ev = reasons_of(res, 2, "UNCERTAIN_MATCH")[0]
+    assert "total lahan pertanian 5500 m²" in ev["evidence"] and "2 kandidat" in ev["evidence"]
+
+
+def test_candidate_born_after_the_certificate_is_not_its_holder():
+    w = World()
+    w.person(10, 1, birth=date(2008, 3, 1))  # born after the certificate of 2005
+    w.house(1)
+    old = w.family(2)  # born 1980
+    w.parcel(None, use="SAWAH", luas=9000, method="AMBIGUOUS", score=0.95, candidates=[nik(10), old],
+             issued=date(2005, 1, 1))
+    w.padding()
+    res = w.run()
+    assert hh(res, 1)["status"] == "ELIGIBLE" and codes_of(res, 1) == set()
+    assert hh(res, 2)["status"] == "REVIEW" and codes_of(res, 2) == {"UNCERTAIN_MATCH"}
+
+
+def test_housing_head_not_member_is_checked_against_the_registry():
+    w = World()
+    head1 = w.family(1, note="HEAD_NOT_MEMBER")
+    w.rumah[-1]["NIK_KEPALA"] = head1  # the survey names the household's own member: no conflict
+    w.family(2, note="HEAD_NOT_MEMBER", head_nik=nik(30))  # a member of household 3: a conflict
+    w.family(3)
+    w.family(4, note="HEAD_NOT_MEMBER", head_nik=nik(999))  # unknown to the registry ...
+    w.flag(4, "REJECTED_MEMBER_ROW", "NIK_LENGTH")  # ... but a row of this NO_KK was rejected
+    w.family(5, note="HEAD_NOT_MEMBER", head_nik=nik(998))  # unknown, and nothing explains it
+    w.padding()
+    res = w.run()
+    assert hh(res, 1)["status"] == "ELIGIBLE" and codes_of(res, 1) == set()
+    assert codes_of(res, 2) == {"CONFLICTING_RECORDS"} and hh(res, 2)["status"] == "REVIEW"
+    assert codes_of(res, 4) == {"REJECTED_MEMBER_ROW"} and hh(res, 4)["status"] == "REVIEW"
+    assert codes_of(res, 5) == {"CONFLICTING_RECORDS"}
+
+
+def test_uncertain_record_that_would_lift_the_decile_above_every_cutoff_reviews():
+    w = World()
+    a = w.family(1)  # score 18
+    w.parcel(None, use="PEKARANGAN", luas=1000, njop=600_000, method="NAME_MATCH", score=0.85, candidates=[a])
+    b = w.family(2)
+    w.parcel(None, use="PEKARANGAN", luas=1000, njop=40_000, method="NAME_MATCH", score=0.85, candidates=[b])
+    c = w.family(3)
+    w.parcel(None, use="PEKARANGAN", luas=1000, njop=60_000, method="NAME_MATCH", score=0.85, candidates=[c])
+    for k in (4, 5):
+        w.family(k)
+    for k in range(6, 11):
+        w.family(k, lantai="KERAMIK")  # score 26
+    res = w.run()
+    # 600 juta would add 12 points: 30, ranked after all nine others, decile 10: no program.
+    assert hh(res, 1)["status"] == "REVIEW" and codes_of(res, 1) == {"UNCERTAIN_MATCH"}
+    ev = reasons_of(res, 1, "UNCERTAIN_MATCH")[0]
+    assert ev["evidence_source"] == "tanah" and ev["link_method"] == "NAME_MATCH"
+    assert "skor 30, desil 10" in ev["evidence"]
+    assert hh(res, 1)["score"] == 18  # the doubtful parcel still does not count
+    # 40 juta adds no point; 60 juta adds 4 (22), still among the poorest half.
+    assert hh(res, 2)["status"] == "ELIGIBLE" and hh(res, 3)["status"] == "ELIGIBLE"
+    check_invariants(res, w)
+
+
+def test_decile_exclusion_resting_on_doubtful_records_of_others_goes_to_review():
+    w = World()
+    # Ten one-person households. 1-4 are poor (18); 5 is in the middle (20); 6-10 score 26.
+    # Households 1-4 each are the only candidate of a doubtful parcel worth 600 juta (+12 points
+    # each if theirs, which would rank them above household 5).
+    for k in (1, 2, 3, 4):
+        head = w.family(k)
+        w.parcel(None, use="PEKARANGAN", luas=1000, njop=600_000, method="AMBIGUOUS", score=0.95,
+                 candidates=[head, nik(900 + k)])
+    w.family(5, lantai="BAMBU", dinding="ANYAMAN BAMBU")  # 20
+    for k in range(6, 11):
+        w.family(k, lantai="KERAMIK")  # 26
+    res = w.run()
+    # Sure ranking: 1-4 (4 persons) then 5: persons_before 4, decile 5: PBI_JK, eligible.
+    assert hh(res, 5)["desil"] == 5 and hh(res, 5)["status"] == "ELIGIBLE"
+    w.family(11)  # one more poor household pushes household 5 to decile 5 of 11 persons ...
+    w.family(12)  # ... and another to decile 6: excluded on the sure ranking
+    res = w.run()
+    row = hh(res, 5)
+    assert row["desil"] == 6
+    # With each doubtful parcel split between its two candidates (+6 each: 24 > 20), households
+    # 1-4 would rank above household 5, which would then follow only 11 and 12 (2 of 12 persons,
+    # decile 2): the exclusion rests on doubtful matches, so the household goes to review.
+    assert row["status"] == "REVIEW"
+    assert codes_of(res, 5) == {"DECILE_ABOVE_CUTOFF", "UNCERTAIN_MATCH"}
+    ev = reasons_of(res, 5, "UNCERTAIN_MATCH")[0]
+    assert ev["evidence_source"] == "score" and "desil keluarga ini 2" in ev["evidence"]
+    # A household far above the cutoff stays excluded.
+    assert hh(res, 10)["status"] == "EXCLUDED" and codes_of(res, 10) == {"DECILE_ABOVE_CUTOFF"}
+    check_invariants(res, w)
+
+
 def test_conflicting_records_from_flags():
     w = World()
     w.family(1)
@@ -806,7 +909,8 @@ def test_status_invariants(world):
     res = world.run()
     check_invariants(res, world)
     # Uncertain evidence never excludes and never scores: with every uncertain link removed, the
-    # same households are excluded with the same scores; the only difference is UNCERTAIN_MATCH.
+    # scores are the same, every household excluded is excluded without them too (for the same
+    # definite rules), and a status that changes changes to REVIEW with UNCERTAIN_MATCH.
     sure = World(**{k: list(v) for k, v in world.__dict__.items()})
     sure.links = [
         {**link, "method": "UNLINKED", "nik": None, "no_kk": None, "score": None, "candidates": None}
@@ -817,8 +921,12 @@ def test_status_invariants(world):
     base = sure.run()
     assert "UNCERTAIN_MATCH" not in base.reasons["code"].to_list()
     both = res.households.join(base.households, on="no_kk", suffix="_sure")
-    assert (both["status"] == "EXCLUDED").to_list() == (both["status_sure"] == "EXCLUDED").to_list()
+    assert both.filter((pl.col("status") == "EXCLUDED") & (pl.col("status_sure") != "EXCLUDED")).height == 0
     assert both["score"].to_list() == both["score_sure"].to_list()
+    definite = ["STATE_EMPLOYEE", "SOE_EMPLOYEE", "CAR_OWNER", "LAND_ABOVE_LIMIT", "HIGH_ELECTRICITY"]
+    def_rows = [r.reasons.filter(pl.col("code").is_in(definite)).select("no_kk", "code").unique().sort("no_kk", "code")
+                for r in (res, base)]
+    assert def_rows[0].equals(def_rows[1])
     changed = both.filter(pl.col("status") != pl.col("status_sure"))
     for row in changed.iter_rows(named=True):
         assert row["status"] == "REVIEW" and "UNCERTAIN_MATCH" in set(

@@ -7,7 +7,8 @@ is one row of `household_reasons`, pointing at its evidence. The status follows:
    rule is definite except two that rest on the household's make-up, which need review when that
    make-up or its survey is in doubt (`REJECTED_MEMBER_ROW` or `CONFLICTING_RECORDS`):
    `HOUSEHOLD_DISSOLVED` (a rejected row may be a living member) and `DECILE_ABOVE_CUTOFF` (the
-   member count, and so the score and decile, may be wrong).
+   member count, and so the score and decile, may be wrong); `DECILE_ABOVE_CUTOFF` needs review too
+   when the ranking rests on other households' doubtful records (`UNCERTAIN_MATCH` on `score`).
 2. else `REVIEW` when it has any review reason;
 3. else `ELIGIBLE` (it is scored and meets at least one program's rule; a scored household that
    meets none has `DECILE_ABOVE_CUTOFF`, so it was excluded at step 1).
@@ -22,6 +23,7 @@ import polars as pl
 from schemas.policy import Policy
 
 from assets.eligibility.holdings import years_before
+from assets.eligibility.score import band_points
 
 REASON_SCHEMA = {
     "no_kk": pl.String,
@@ -152,7 +154,6 @@ def exclusion_findings(
     # Land: agricultural area and total NJOP value of the household's parcels.
     sure = parcels.filter(pl.col("certain"))
     sure_totals = _land_totals(sure, policy)
-    with_doubt = _land_totals(parcels, policy)
     fired = sure_totals.filter(pl.col("area_rule") | pl.col("value_rule"))
     land_evidence = sure.join(fired, on="no_kk", how="inner").filter(
         pl.col("value_rule") | (pl.col("area_rule") & pl.col("PENGGUNAAN").is_in(ex.agricultural_uses))
@@ -166,20 +167,28 @@ def exclusion_findings(
             pl.col("link_method"), pl.col("link_score"),
         )
     )
-    # Uncertain parcels matter only where they would make the rule fire when sure ones do not.
-    newly = (
-        with_doubt.filter(pl.col("area_rule") | pl.col("value_rule"))
-        .join(fired.select("no_kk"), on="no_kk", how="anti")
-        .rename({"area_rule": "area_new", "value_rule": "value_new"})
-    )
+    # An uncertain parcel matters only where, added to the household's sure parcels, it would make
+    # the rule fire when the sure parcels alone do not. Each uncertain parcel is weighed on its own:
+    # a household that is one of several candidates for many parcels is not presumed to hold all of
+    # them at once.
     maybe_land = (
         parcels.filter(~pl.col("certain"))
-        .join(newly, on="no_kk", how="inner")
-        .filter(pl.col("value_new") | (pl.col("area_new") & pl.col("PENGGUNAAN").is_in(ex.agricultural_uses)))
+        .join(fired.select("no_kk"), on="no_kk", how="anti")
+        .join(sure_totals.select("no_kk", sure_agri="agri", sure_value="value"), on="no_kk", how="left")
+        .with_columns(
+            agri=pl.col("sure_agri").fill_null(0.0)
+            + pl.when(pl.col("PENGGUNAAN").is_in(ex.agricultural_uses)).then(pl.col("LUAS_M2")).otherwise(0.0),
+            value=pl.col("sure_value").fill_null(0.0) + pl.col("NILAI"),
+        )
+        .filter((pl.col("agri") > ex.agricultural_area_max_m2) | (pl.col("value") > ex.land_value_max))
+    )
+    with_text = pl.format(
+        "; jika bidang ini milik KK: total lahan pertanian {} m², total nilai tanah Rp {}",
+        _num(pl.col("agri")), _num(pl.col("value")),
     )
     out.append(
         _finding(
-            maybe_land, "UNCERTAIN_MATCH", "tanah", pl.col("NIB"), _uncertain_text(pl.format("{}{}", _parcel_text(), totals_text)),
+            maybe_land, "UNCERTAIN_MATCH", "tanah", pl.col("NIB"), _uncertain_text(pl.format("{}{}", _parcel_text(), with_text)),
             pl.col("link_method"), pl.col("link_score"),
         )
     )
@@ -255,9 +264,10 @@ def review_findings(households: pl.DataFrame, flags: pl.DataFrame, housing: pl.D
     return out
 
 
-def program_lists(scores: pl.DataFrame, ages: pl.DataFrame, policy: Policy) -> pl.DataFrame:
-    """`no_kk`, `qualifies` (List[String]): programs whose decile and member rule the household meets."""
-    frame = scores.select("no_kk", "desil").join(ages, on="no_kk", how="left")
+def program_lists(scores: pl.DataFrame, ages: pl.DataFrame, policy: Policy, key: str = "no_kk") -> pl.DataFrame:
+    """`key` (default `no_kk`), `qualifies` (List[String]): programs whose decile and member rule the
+    household meets."""
+    frame = scores.select(*dict.fromkeys(["no_kk", key]), "desil").join(ages, on="no_kk", how="left")
     picks = []
     for prog in policy.programs:
         cond = pl.col("desil") <= prog.max_decile
@@ -265,9 +275,249 @@ def program_lists(scores: pl.DataFrame, ages: pl.DataFrame, policy: Policy) -> p
             cond = cond & pl.col(f"age_rule_{prog.name}").fill_null(False)
         picks.append(pl.when(cond.fill_null(False)).then(pl.lit(prog.name)))
     return frame.select(
-        "no_kk",
+        key,
         qualifies=pl.concat_list(picks).list.drop_nulls().cast(pl.List(pl.String)),
     )
+
+
+def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Policy, load_date: date) -> pl.DataFrame:
+    """Per (household, uncertain record): the points the record would add to the score if it were the
+    household's, on top of its sure holdings. Columns: `no_kk`, `evidence_source`, `evidence_id`,
+    `fact`, `link_method`, `link_score`, `candidate_count`, `gain`."""
+    sc = policy.score
+    out = []
+    for rule in (sc.motorcycles, sc.cars):
+        since = years_before(load_date, rule.tax_window_years)
+        counted = vehicles.filter(pl.col("JENIS_KENDARAAN").is_in(rule.types) & (pl.col("TGL_AKHIR_PAJAK") >= since))
+        sure_n = counted.filter(pl.col("certain")).group_by("no_kk").agg(n=pl.col("NO_RANGKA").n_unique())
+        n = pl.col("n").fill_null(0)
+        out.append(
+            counted.filter(~pl.col("certain"))
+            .join(sure_n, on="no_kk", how="left")
+            .select(
+                "no_kk",
+                evidence_source=pl.lit("kendaraan"),
+                evidence_id=pl.col("NO_RANGKA"),
+                fact=_vehicle_text(),
+                link_method="link_method",
+                link_score="link_score",
+                candidate_count="candidate_count",
+                gain=(
+                    pl.min_horizontal((n + 1) * rule.points_each, pl.lit(rule.max_points))
+                    - pl.min_horizontal(n * rule.points_each, pl.lit(rule.max_points))
+                ).cast(pl.Int32),
+            )
+        )
+    sure_value = parcels.filter(pl.col("certain")).group_by("no_kk").agg(v=pl.col("NILAI").sum())
+    v = pl.col("v").fill_null(0.0)
+    out.append(
+        parcels.filter(~pl.col("certain"))
+        .join(sure_value, on="no_kk", how="left")
+        .select(
+            "no_kk",
+            evidence_source=pl.lit("tanah"),
+            evidence_id=pl.col("NIB"),
+            fact=_parcel_text(),
+            link_method="link_method",
+            link_score="link_score",
+            candidate_count="candidate_count",
+            gain=(band_points(v + pl.col("NILAI"), sc.land_value_bands) - band_points(v, sc.land_value_bands)).cast(pl.Int32),
+        )
+    )
+    return pl.concat(out, how="vertical_relaxed")
+
+
+def combined_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Policy, load_date: date) -> pl.DataFrame:
+    """Per household with uncertain records: the points all of them together would add to its score
+    on top of its sure holdings (`no_kk`, `gain`)."""
+    sc = policy.score
+    parts = []
+    for rule in (sc.motorcycles, sc.cars):
+        since = years_before(load_date, rule.tax_window_years)
+        counted = vehicles.filter(pl.col("JENIS_KENDARAAN").is_in(rule.types) & (pl.col("TGL_AKHIR_PAJAK") >= since))
+        n = counted.group_by("no_kk").agg(
+            sure=pl.col("NO_RANGKA").filter(pl.col("certain")).n_unique(),
+            doubt=pl.col("NO_RANGKA").filter(~pl.col("certain")).n_unique(),
+        )
+        parts.append(
+            n.filter(pl.col("doubt") > 0).select(
+                "no_kk",
+                gain=(
+                    pl.min_horizontal((pl.col("sure") + pl.col("doubt")) * rule.points_each, pl.lit(rule.max_points))
+                    - pl.min_horizontal(pl.col("sure") * rule.points_each, pl.lit(rule.max_points))
+                ).cast(pl.Int32),
+            )
+        )
+    land = parcels.group_by("no_kk").agg(
+        sure=pl.col("NILAI").filter(pl.col("certain")).sum(),
+        doubt=pl.col("NILAI").filter(~pl.col("certain")).sum(),
+        n_doubt=(~pl.col("certain")).sum(),
+    )
+    parts.append(
+        land.filter(pl.col("n_doubt") > 0).select(
+            "no_kk",
+            gain=(
+                band_points(pl.col("sure") + pl.col("doubt"), sc.land_value_bands) - band_points(pl.col("sure"), sc.land_value_bands)
+            ).cast(pl.Int32),
+        )
+    )
+    return pl.concat(parts).group_by("no_kk").agg(pl.col("gain").sum().cast(pl.Int32))
+
+
+def uncertain_score_findings(scores: pl.DataFrame, ages: pl.DataFrame, programs: pl.DataFrame,
+                             gains: pl.DataFrame, combined: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """UNCERTAIN_MATCH where uncertain records would exclude through the score.
+
+    Uncertain records never count in the score. But a household that meets a program's rule on its
+    sure holdings, and would meet none if one uncertain record (on top of its sure holdings), or all
+    its uncertain records together, were its own, would be excluded by `DECILE_ABOVE_CUTOFF` on
+    that evidence: like an uncertain car or parcel that would cross an exclusion limit, it goes to
+    review, one reason row per record. The decile is the formula's, with the household moved to its
+    raised score among the others.
+    """
+    scored = scores.filter(pl.col("score").is_not_null())
+    meets = programs.filter(pl.col("qualifies").list.len() > 0).select("no_kk")
+    single = gains.filter(pl.col("gain") > 0).with_columns(_all=pl.lit(False))
+    # All of a household's uncertain records together, where that adds more than any one alone.
+    best = gains.group_by("no_kk").agg(best=pl.col("gain").max(), records=pl.len())
+    together = (
+        combined.join(best, on="no_kk", how="inner")
+        .filter((pl.col("records") > 1) & (pl.col("gain") > pl.col("best")))
+        .select("no_kk", "gain", _all=pl.lit(True))
+    )
+    cand = (
+        pl.concat([single, together], how="diagonal_relaxed")
+        .join(meets, on="no_kk", how="semi")
+        .join(scored.select("no_kk", "members", "floor_area_per_member", "score"), on="no_kk", how="inner")
+        .with_columns(new_score=pl.col("score") + pl.col("gain"), _hyp=pl.int_range(0, pl.len()))
+    )
+    total = scored["members"].cast(pl.Int64).sum()
+    if cand.height == 0 or not total:
+        return _finding(cand.with_columns(_t=pl.lit("")), "UNCERTAIN_MATCH", "tanah", pl.col("no_kk"), pl.col("_t"))
+    groups = policy.decile_groups
+    real = scored.select(
+        "no_kk", "floor_area_per_member", key_score=pl.col("score"), w=pl.col("members").cast(pl.Int64),
+        _hyp=pl.lit(None, pl.Int64),
+    )
+    hyp = cand.select(
+        "no_kk", "floor_area_per_member", key_score=pl.col("new_score"), w=pl.lit(0, pl.Int64),
+        _hyp=pl.col("_hyp").cast(pl.Int64),
+    )
+    # Persons sorted ahead of the raised household: every real household before its new key, less
+    # itself (its own row, with its lower score, always sorts ahead).
+    ranked = (
+        pl.concat([real, hyp])
+        .sort(["key_score", "floor_area_per_member", "no_kk", "_hyp"], nulls_last=False)
+        .with_columns(_before=pl.col("w").cum_sum() - pl.col("w"))
+        .filter(pl.col("_hyp").is_not_null())
+        .select("_hyp", "_before")
+    )
+    moved = (
+        cand.join(ranked, on="_hyp", how="left")
+        .with_columns(_before=pl.col("_before") - pl.col("members").cast(pl.Int64))
+        .with_columns(
+            desil=pl.min_horizontal(pl.lit(groups, pl.Int64), (pl.col("_before") * groups) // total + 1).cast(pl.Int32)
+        )
+    )
+    still = program_lists(moved.select("no_kk", "desil", "_hyp"), ages, policy, key="_hyp")
+    lost = moved.join(still, on="_hyp", how="left").filter(pl.col("qualifies").list.len().fill_null(0) == 0)
+    alone = lost.filter(~pl.col("_all")).with_columns(
+        _how=pl.format("jika milik KK: skor {}, desil {}", pl.col("new_score"), pl.col("desil"))
+    )
+    # A household lost only with all its records together: each record is a reason row.
+    jointly = (
+        lost.filter(pl.col("_all"))
+        .select("no_kk", "new_score", "desil")
+        .join(alone.select("no_kk"), on="no_kk", how="anti")
+        .join(gains.drop("gain"), on="no_kk", how="inner")
+        .with_columns(
+            _how=pl.format(
+                "jika aset ini bersama aset lain yang belum pasti (seluruhnya {} aset) milik KK: skor {}, desil {}",
+                pl.len().over("no_kk"), pl.col("new_score"), pl.col("desil"),
+            )
+        )
+    )
+    lost = pl.concat([alone, jointly], how="diagonal_relaxed")
+    text = pl.format("{}; {}, tidak memenuhi syarat program mana pun", pl.col("fact"), pl.col("_how"))
+    return lost.select(
+        pl.col("no_kk").cast(pl.String),
+        code=pl.lit("UNCERTAIN_MATCH"),
+        evidence_source=pl.col("evidence_source"),
+        evidence_id=pl.col("evidence_id").cast(pl.String),
+        evidence=_uncertain_text(text).cast(pl.String),
+        link_method=pl.col("link_method").cast(pl.String),
+        link_score=pl.col("link_score").cast(pl.Float64),
+    )
+
+
+def ranking_findings(scores: pl.DataFrame, ages: pl.DataFrame, programs: pl.DataFrame, gains: pl.DataFrame,
+                     policy: Policy) -> pl.DataFrame:
+    """UNCERTAIN_MATCH (evidence `score`) where a decile exclusion rests on other households' doubtful records.
+
+    Deciles rank sure scores, and a household's uncertain records never count; so where many
+    households have doubtful land or vehicles, they sit lower in the ranking than they should and
+    push the households above them up. A scored household that meets no program, but would meet
+    one if every uncertain record counted for each of its candidate households by an even share
+    (its points divided by the number of candidates), at the household's own sure score, is
+    excluded on a ranking that rests on doubtful matches: it goes to review instead.
+    """
+    scored = scores.filter(pl.col("score").is_not_null())
+    total = scored["members"].cast(pl.Int64).sum()
+    empty = _finding(scored.head(0).with_columns(_t=pl.lit("")), "UNCERTAIN_MATCH", "score", pl.col("no_kk"), pl.col("_t"))
+    if scored.height == 0 or not total or gains.height == 0:
+        return empty
+    out_kk = (
+        scored.select("no_kk", "desil")
+        .join(programs.filter(pl.col("qualifies").list.len() > 0).select("no_kk"), on="no_kk", how="anti")
+    )
+    if out_kk.height == 0:
+        return empty
+    share = gains.group_by("no_kk").agg(
+        extra=(pl.col("gain").cast(pl.Float64) / pl.col("candidate_count").cast(pl.Float64)).sum(),
+        records=pl.len(),
+    )
+    groups = policy.decile_groups
+    alt = scored.join(share, on="no_kk", how="left").select(
+        "no_kk", "floor_area_per_member",
+        key_score=pl.col("score").cast(pl.Float64) + pl.col("extra").fill_null(0.0),
+        w=pl.col("members").cast(pl.Int64),
+        _hyp=pl.lit(False),
+    )
+    hyp = scored.join(out_kk.select("no_kk"), on="no_kk", how="semi").select(
+        "no_kk", "floor_area_per_member", key_score=pl.col("score").cast(pl.Float64), w=pl.lit(0, pl.Int64),
+        _hyp=pl.lit(True),
+    )
+    ranked = (
+        pl.concat([alt, hyp])
+        .sort(["key_score", "floor_area_per_member", "no_kk", "_hyp"])
+        .with_columns(_before=pl.col("w").cum_sum() - pl.col("w"))
+    )
+    # The household's own (raised) row sorts ahead of its sure key only when it was not raised.
+    own = alt.select("no_kk", own_score="key_score", own_w="w")
+    moved = (
+        ranked.filter("_hyp")
+        .join(own, on="no_kk", how="left")
+        .with_columns(
+            _before=pl.col("_before") - pl.when(pl.col("own_score") <= pl.col("key_score")).then(pl.col("own_w")).otherwise(0)
+        )
+        .with_columns(
+            desil=pl.min_horizontal(pl.lit(groups, pl.Int64), (pl.col("_before") * groups) // total + 1).cast(pl.Int32)
+        )
+        .select("no_kk", "desil")
+    )
+    would = program_lists(moved, ages, policy).filter(pl.col("qualifies").list.len() > 0)
+    hit = (
+        out_kk.rename({"desil": "desil_now"})
+        .join(moved, on="no_kk")
+        .join(would, on="no_kk")
+        .join(scored.select("no_kk", "score"), on="no_kk")
+    )
+    text = pl.format(
+        "Skor {}, desil {}: peringkat bergantung pada aset keluarga lain yang pencocokannya belum pasti; "
+        "bila aset itu dibagi rata di antara kandidatnya, desil keluarga ini {} ({})",
+        pl.col("score"), pl.col("desil_now"), pl.col("desil"), pl.col("qualifies").list.join(", "),
+    )
+    return _finding(hit, "UNCERTAIN_MATCH", "score", pl.col("no_kk"), text)
 
 
 def decile_findings(scores: pl.DataFrame, programs: pl.DataFrame, policy: Policy) -> pl.DataFrame:
@@ -302,7 +552,11 @@ def decide(households: pl.DataFrame, findings: list[pl.DataFrame], programs: pl.
     per_hh = reasons.group_by("no_kk").agg(
         definite=pl.col("code").is_in(DEFINITE_EXCLUSIONS).any(),
         make_up_out=pl.col("code").is_in(MAKE_UP_EXCLUSIONS).any(),
-        doubt=pl.col("code").is_in(MAKE_UP_IN_DOUBT).any(),
+        # The make-up is in doubt, or the decile's ranking rests on doubtful matches.
+        doubt=(
+            pl.col("code").is_in(MAKE_UP_IN_DOUBT)
+            | ((pl.col("code") == "UNCERTAIN_MATCH") & (pl.col("evidence_source") == "score"))
+        ).any(),
         review=(pl.col("kind") == "REVIEW").any(),
     )
     decided = (

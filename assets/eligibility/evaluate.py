@@ -10,11 +10,15 @@ import polars as pl
 from schemas.policy import Policy
 
 from assets.eligibility.decide import (
+    combined_gains,
     decide,
     decile_findings,
     exclusion_findings,
     program_lists,
+    ranking_findings,
     review_findings,
+    uncertain_gains,
+    uncertain_score_findings,
 )
 from assets.eligibility.holdings import household_housing, household_parcels, household_vehicles
 from assets.eligibility.households import build_households, build_members
@@ -70,7 +74,7 @@ def evaluate(
     day = _as_date(load_date)
     members = build_members(penduduk, day)
     households = build_households(penduduk, flags, rumah, day)
-    housing, head_conflicts = household_housing(rumah, asset_links)
+    housing, head_conflicts = household_housing(rumah, asset_links, penduduk, flags)
     vehicles = household_vehicles(kendaraan, asset_links, penduduk, policy)
     parcels = household_parcels(tanah, asset_links, penduduk, policy)
 
@@ -82,6 +86,17 @@ def evaluate(
     findings = exclusion_findings(penduduk, households, housing, vehicles, parcels, policy, day)
     findings += review_findings(households, flags, housing, head_conflicts)
     findings.append(decile_findings(scores, programs, policy))
+    # An uncertain record that would exclude through the score; one reason row per household and
+    # record (a record already under review for a limit is not listed twice).
+    listed = pl.concat([f.select("no_kk", "code", "evidence_source", "evidence_id") for f in findings], how="vertical_relaxed")
+    gains = uncertain_gains(vehicles, parcels, policy, day)
+    by_score = uncertain_score_findings(
+        scores, ages, programs, gains, combined_gains(vehicles, parcels, policy, day), policy
+    )
+    findings.append(
+        by_score.join(listed.filter(pl.col("code") == "UNCERTAIN_MATCH"), on=["no_kk", "code", "evidence_source", "evidence_id"], how="anti")
+    )
+    findings.append(ranking_findings(scores, ages, programs, gains, policy))
 
     decided, reasons = decide(
         households.join(scores.select("no_kk", "score", "desil"), on="no_kk", how="left"),

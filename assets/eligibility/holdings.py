@@ -7,7 +7,8 @@ From `asset_links` (one row per typed tanah/kendaraan/rumah row):
 - an *uncertain* holding never counts: a `NAME_MATCH` scored from `links.review` up to (not
   including) `links.accept`, or an `AMBIGUOUS` record. It is attributed to the household of every
   candidate (the candidate NIKs plus the linked NIK, if any), where it can only send the household
-  to review.
+  to review. A candidate born after a certificate's issue date (`TGL_TERBIT`) cannot be the holder
+  it names and is not a candidate of that parcel.
 
 A holding of a person who moved out (`PINDAH`) counts for nobody; a deceased person's (`MATI`)
 still counts for the household. A parcel with several holders in one household counts once.
@@ -28,7 +29,7 @@ PINDAH = "PINDAH"
 HEAD_NOT_MEMBER = "HEAD_NOT_MEMBER"
 
 VEHICLE_COLUMNS = ("NO_RANGKA", "NO_POLISI", "JENIS_KENDARAAN", "MEREK", "TAHUN_BUAT", "TGL_AKHIR_PAJAK")
-PARCEL_COLUMNS = ("NIB", "PENGGUNAAN", "LUAS_M2", "NJOP_PER_M2", "JENIS_HAK")
+PARCEL_COLUMNS = ("NIB", "PENGGUNAAN", "LUAS_M2", "NJOP_PER_M2", "JENIS_HAK", "TGL_TERBIT")
 
 
 def years_before(day: date, years: int) -> date:
@@ -53,12 +54,17 @@ def _links(asset_links: pl.DataFrame, source: str) -> pl.DataFrame:
 
 def _persons(penduduk: pl.DataFrame) -> pl.DataFrame:
     return penduduk.select(
-        person_nik=pl.col("NIK"), person_no_kk=pl.col("NO_KK"), owner_status=pl.col("STATUS")
+        person_nik=pl.col("NIK"), person_no_kk=pl.col("NO_KK"), owner_status=pl.col("STATUS"),
+        person_birth=pl.col("TGL_LHR"),
     )
 
 
-def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFrame, policy: Policy, key: str) -> pl.DataFrame:
+def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFrame, policy: Policy, key: str,
+               issued: str | None = None) -> pl.DataFrame:
     """Confident and uncertain holdings of each household for one asset extract.
+
+    `issued`: a date column of the record (a certificate's issue date); a candidate of an uncertain
+    record born after it cannot be the person the record names and is dropped.
 
     Returns the record columns plus `no_kk`, `owner_status`, `link_method`, `link_score`,
     `candidate_count` and `certain` (Boolean), one row per (household, record key).
@@ -94,6 +100,11 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
         .explode("_cand")
         .join(persons, left_on="_cand", right_on="person_nik", how="inner")
         .filter(pl.col("owner_status") != PINDAH)
+        .filter(
+            pl.lit(True)
+            if issued is None
+            else (pl.col(issued).is_null() | pl.col("person_birth").is_null() | (pl.col("person_birth") <= pl.col(issued)))
+        )
         .with_columns(no_kk=pl.col("person_no_kk"), certain=pl.lit(False))
         .drop("_cand")
     )
@@ -118,10 +129,11 @@ def household_parcels(tanah: pl.DataFrame, asset_links: pl.DataFrame, penduduk: 
     records = tanah.select("ROW_NUMBER", *PARCEL_COLUMNS).with_columns(
         NILAI=(pl.col("LUAS_M2") * pl.col("NJOP_PER_M2").cast(pl.Float64))
     )
-    return _attribute(records, _links(asset_links, "tanah"), penduduk, policy, "NIB")
+    return _attribute(records, _links(asset_links, "tanah"), penduduk, policy, "NIB", issued="TGL_TERBIT")
 
 
-def household_housing(rumah: pl.DataFrame, asset_links: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def household_housing(rumah: pl.DataFrame, asset_links: pl.DataFrame, penduduk: pl.DataFrame | None = None,
+                      flags: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The housing row used for each household, and the households whose survey names another head.
 
     Returns `(housing, head_conflicts)`. `housing`: the rumah columns plus `no_kk`, `link_method`,
@@ -129,6 +141,12 @@ def household_housing(rumah: pl.DataFrame, asset_links: pl.DataFrame) -> tuple[p
     with several, the latest `TGL_PENDATAAN`, then the later row of the file. `head_conflicts`:
     `no_kk`, `ROW_NUMBER`, `link_method`, `link_score` of the survey rows whose link note says
     `HEAD_NOT_MEMBER` (the survey names a head who is not a member of that NO_KK).
+
+    With the registry (`penduduk`, and its `flags`), a link note is checked against it: a survey row
+    whose NIK_KEPALA is a registry member of that NO_KK names a member (the names may differ, which
+    is the linkage's concern, not a conflicting record); one whose NIK_KEPALA is in no validated
+    registry row while a row of that NO_KK was rejected is explained by the rejected row, which is
+    already a review reason (`REJECTED_MEMBER_ROW`).
     """
     linked = rumah.join(_links(asset_links, "rumah"), left_on="ROW_NUMBER", right_on="row_number", how="inner").rename(
         {"link_no_kk": "no_kk"}
@@ -141,6 +159,24 @@ def household_housing(rumah: pl.DataFrame, asset_links: pl.DataFrame) -> tuple[p
         pl.col("link_method"),
         pl.col("link_score"),
     )
+    if penduduk is not None:
+        members = penduduk.select(NIK_KEPALA=pl.col("NIK"), no_kk=pl.col("NO_KK"))
+        conflicts = conflicts.join(
+            linked.select("ROW_NUMBER", "NIK_KEPALA"), on="ROW_NUMBER", how="left"
+        )
+        known = penduduk.select(NIK_KEPALA=pl.col("NIK")).unique()
+        is_member = conflicts.join(members, on=["NIK_KEPALA", "no_kk"], how="semi").select("ROW_NUMBER")
+        explained = conflicts.filter(pl.col("NIK_KEPALA").is_not_null()).join(known, on="NIK_KEPALA", how="anti")
+        if flags is not None:
+            rejected = flags.filter(pl.col("code") == "REJECTED_MEMBER_ROW").select(no_kk=pl.col("NO_KK").cast(pl.String))
+            explained = explained.join(rejected.unique(), on="no_kk", how="semi")
+        else:
+            explained = explained.head(0)
+        conflicts = (
+            conflicts.join(is_member, on="ROW_NUMBER", how="anti")
+            .join(explained.select("ROW_NUMBER"), on="ROW_NUMBER", how="anti")
+            .drop("NIK_KEPALA")
+        )
     housing = (
         linked.filter(pl.col("no_kk").is_not_null())
         .sort(["no_kk", "TGL_PENDATAAN", "ROW_NUMBER"], descending=[False, True, True], nulls_last=True)

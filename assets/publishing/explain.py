@@ -1,44 +1,96 @@
 """One household's decision in words, as a district officer shows it to the family.
 
-Reads the published database only (read-only, never blocks a load); NIKs are masked as in the
-district exports.
+`explain_household(db_path, no_kk, load_date=None) -> str` reads the published database only
+(read-only, so it never blocks a load) and prints, in Indonesian: the household and the load it
+comes from, its living members, every score component with its value and points (and their sum),
+the decile, the status and programs, and every reason with its evidence and how the evidence was
+linked. NIKs are masked as in the district exports (first 6 and last 4 digits shown), wherever
+they appear: member rows, the head, evidence identifiers and evidence text.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 
 from assets.publishing.exports import NIK_RE
+from schemas.policy import COMPONENTS
+
+COMPONENT_LABELS = {
+    "luas_lantai_per_anggota": "Luas lantai per anggota (m²)",
+    "lantai": "Jenis lantai",
+    "dinding": "Jenis dinding",
+    "atap": "Jenis atap",
+    "sumber_air_minum": "Sumber air minum",
+    "fasilitas_bab": "Fasilitas buang air besar",
+    "listrik": "Sumber penerangan / daya",
+    "bahan_bakar_masak": "Bahan bakar memasak",
+    "status_bangunan": "Status bangunan",
+    "pendidikan_kepala": "Pendidikan kepala keluarga",
+    "pekerjaan_kepala": "Pekerjaan kepala keluarga",
+    "rasio_ketergantungan": "Tanggungan / usia kerja",
+    "sepeda_motor": "Sepeda motor (pajak aktif)",
+    "mobil": "Mobil (pajak aktif)",
+    "nilai_tanah": "Nilai tanah (Rp)",
+}
+STATUS_TEXT = {
+    "ELIGIBLE": "LAYAK menerima bantuan",
+    "EXCLUDED": "TIDAK LAYAK menerima bantuan",
+    "REVIEW": "PERLU VERIFIKASI LAPANGAN sebelum diputuskan",
+}
+KIND_TEXT = {"EXCLUSION": "Alasan pengecualian", "REVIEW": "Alasan verifikasi lapangan"}
+SOURCE_TEXT = {
+    "penduduk": "data kependudukan",
+    "tanah": "data pertanahan",
+    "kendaraan": "data kendaraan",
+    "rumah": "survei rumah",
+    "score": "skor kesejahteraan",
+}
+METHOD_TEXT = {
+    "NIK_EXACT": "NIK cocok",
+    "NIK_REPAIRED": "NIK diperbaiki (satu digit)",
+    "NAME_MATCH": "kecocokan nama",
+    "AMBIGUOUS": "beberapa kandidat, belum pasti",
+    "UNLINKED": "tidak tertaut",
+}
 
 
-def _mask(nik: str | None) -> str:
+def mask_nik(nik: str | None) -> str:
+    """A NIK as the exports show it: `351015******0001`; anything else unchanged ('-' when empty)."""
     if nik and len(nik) == 16 and nik.isdigit():
         return nik[:6] + "******" + nik[12:]
     return nik or "-"
+
+
+def mask_text(text: str | None) -> str:
+    return re.sub(NIK_RE, r"\1******\2", text or "")
 
 
 class HouseholdNotFound(ValueError):
     pass
 
 
+def _load_id(con: duckdb.DuckDBPyConnection, load_date: str | None) -> str:
+    if load_date:
+        row = con.execute(
+            "SELECT load_id FROM mart.loads WHERE load_date = ? ORDER BY finished_at DESC LIMIT 1", [load_date]
+        ).fetchone()
+    else:
+        row = con.execute("SELECT load_id FROM mart.loads ORDER BY load_date DESC, finished_at DESC LIMIT 1").fetchone()
+    if row is None:
+        raise HouseholdNotFound("no published load" + (f" on {load_date}" if load_date else ""))
+    return row[0]
+
+
 def explain_household(db_path: Path, no_kk: str, load_date: str | None = None) -> str:
+    """The decision of household `no_kk` in the load of `load_date` (default: the latest load)."""
     if not Path(db_path).exists():
         raise HouseholdNotFound(f"no published database at {db_path}")
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        if load_date:
-            row = con.execute(
-                "SELECT load_id FROM mart.loads WHERE load_date = ? ORDER BY finished_at DESC LIMIT 1", [load_date]
-            ).fetchone()
-        else:
-            row = con.execute(
-                "SELECT load_id FROM mart.loads ORDER BY load_date DESC, finished_at DESC LIMIT 1"
-            ).fetchone()
-        if row is None:
-            raise HouseholdNotFound("no published load" + (f" on {load_date}" if load_date else ""))
-        load_id = row[0]
+        load_id = _load_id(con, load_date)
         hh = con.execute(
             "SELECT no_kk, kode_wilayah, head_nik, head_name, members, score, desil, status, programs, policy_version "
             "FROM mart.households WHERE load_id = ? AND no_kk = ?",
@@ -48,49 +100,77 @@ def explain_household(db_path: Path, no_kk: str, load_date: str | None = None) -
             raise HouseholdNotFound(f"household not found in load {load_id}")
         members = con.execute(
             "SELECT nik, name, sex, age, relation, occupation FROM mart.members "
-            "WHERE load_id = ? AND no_kk = ? ORDER BY age DESC, nik",
+            "WHERE load_id = ? AND no_kk = ? ORDER BY relation <> 'KEPALA KELUARGA', age DESC NULLS LAST, nik",
             [load_id, no_kk],
         ).fetchall()
         components = con.execute(
-            "SELECT component, value, points FROM mart.score_components WHERE load_id = ? AND no_kk = ? "
-            "ORDER BY component",
+            "SELECT component, value, points FROM mart.score_components WHERE load_id = ? AND no_kk = ?",
             [load_id, no_kk],
         ).fetchall()
         reasons = con.execute(
             "SELECT kind, code, description, evidence_source, evidence_id, evidence, link_method, link_score "
-            "FROM mart.household_reasons WHERE load_id = ? AND no_kk = ? ORDER BY kind, code, evidence_id",
+            "FROM mart.household_reasons WHERE load_id = ? AND no_kk = ? "
+            "ORDER BY kind, code, evidence_source, evidence_id, evidence",
             [load_id, no_kk],
         ).fetchall()
     finally:
         con.close()
+    return render(load_id, hh, members, components, reasons)
 
-    import re
 
+def render(load_id: str, hh: tuple, members: list[tuple], components: list[tuple], reasons: list[tuple]) -> str:
+    """The text of `explain_household` from the rows it read (masking happens here)."""
     (kk, wilayah, head_nik, head_name, n_members, score, desil, status, programs, version) = hh
     lines = [
-        f"Keluarga (No. KK) {kk}   desa/kelurahan {wilayah}",
-        f"Muat data: {load_id}   kebijakan: {version}",
-        f"Kepala keluarga: {head_name} (NIK {_mask(head_nik)})",
+        f"Keluarga (No. KK) {kk}   desa/kelurahan {wilayah or '-'}",
+        f"Muat data: {load_id}   versi kebijakan: {version}",
+        f"Kepala keluarga: {head_name or '- (tidak ada anggota yang hidup)'}"
+        + (f" (NIK {mask_nik(head_nik)})" if head_nik else ""),
         "",
-        f"Anggota keluarga ({n_members}):",
+        f"Anggota keluarga yang hidup ({n_members or 0}):",
     ]
+    if not members:
+        lines.append("  (tidak ada)")
     for nik, name, sex, age, relation, occupation in members:
-        lines.append(f"  - {name:<30} {_mask(nik)}  {sex:<9} {age:>3} th  {relation:<16} {occupation}")
-    lines += ["", f"Skor kesejahteraan: {score if score is not None else '-'}"]
-    for component, value, points in components:
-        lines.append(f"  {component:<28} {str(value):<36} {points:>3} poin")
+        lines.append(
+            f"  - {name or '-':<28} NIK {mask_nik(nik)}  {sex or '-':<9} {'-' if age is None else age:>3} th  "
+            f"{relation or '-':<16} {occupation or '-'}"
+        )
+
+    lines += ["", "Skor kesejahteraan (makin tinggi makin mampu):"]
+    if not components:
+        lines.append("  tidak dihitung (tidak ada anggota yang hidup atau tidak ada data survei rumah)")
+    else:
+        order = {name: i for i, name in enumerate(COMPONENTS)}
+        total = 0
+        for component, value, points in sorted(components, key=lambda c: (order.get(c[0], len(order)), c[0])):
+            total += points or 0
+            label = COMPONENT_LABELS.get(component, component)
+            lines.append(f"  {label:<34} {mask_text(str(value) if value is not None else '-'):<34} {points:>4} poin")
+        lines.append(f"  {'Jumlah':<34} {'':<34} {total:>4} poin")
+    lines.append(f"Skor: {score if score is not None else '-'}")
+    lines.append(
+        f"Desil: {desil} dari 10 (desil 1 = 10 % penduduk termiskin)" if desil is not None else "Desil: - (tidak dinilai)"
+    )
+
     lines += [
-        f"Desil: {desil if desil is not None else '- (tidak dinilai)'}",
         "",
-        f"STATUS: {status}",
+        f"STATUS: {status} - {STATUS_TEXT.get(status, status)}",
         "Program: " + (", ".join(programs) if programs else "-"),
     ]
     if reasons:
-        lines += ["", "Alasan dan bukti:"]
+        lines += ["", f"Alasan dan bukti ({len(reasons)}):"]
+    names = {nik: name for nik, name, *_ in members}
     for kind, code, description, source, evidence_id, evidence, method, link_score in reasons:
-        shown_id = _mask(evidence_id) if source == "penduduk" else evidence_id
-        fact = re.sub(NIK_RE, r"\1******\2", evidence or "")
-        link = f" [{method}{'' if link_score is None else f' {link_score:.2f}'}]" if method else ""
-        lines.append(f"  [{kind}] {code}: {description}")
-        lines.append(f"      bukti: {source} {shown_id}: {fact}{link}")
+        shown_id = mask_nik(evidence_id) if source == "penduduk" else (evidence_id or "-")
+        if source == "penduduk" and evidence_id in names:
+            shown_id += f" ({names[evidence_id]})"
+        lines.append(f"  [{KIND_TEXT.get(kind, kind)}] {code}: {description}")
+        lines.append(f"      bukti: {SOURCE_TEXT.get(source, source)} {shown_id}: {mask_text(evidence)}")
+        if method:
+            how = METHOD_TEXT.get(method, method)
+            score_word = "skor nama" if method in ("NAME_MATCH", "AMBIGUOUS") else "skor"
+            lines.append(
+                f"      tautan: {method} ({how})" + ("" if link_score is None else f", {score_word} {link_score:.2f}")
+            )
     return "\n".join(lines)

@@ -1,0 +1,136 @@
+"""`perlinsos explain`: one household's decision as a district officer shows it to the family."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.publishing.explain import COMPONENT_LABELS, explain_household, mask_nik
+from pipelines.cli import main
+from schemas.policy import COMPONENTS
+
+KK = "3510151203150001"
+HEAD = "3510150101800001"
+WIFE = "3510154101850002"
+CHILD = "3510151505100003"
+OLD, NEW = "2026-10-01_35.10", "2026-11-01_35.10"
+
+
+def _component_rows(load_id: str) -> list[tuple]:
+    values = {"luas_lantai_per_anggota": ("12.5", 4), "lantai": ("TANAH", 0), "listrik": ("PLN METERAN 900 VA", 6),
+              "pekerjaan_kepala": ("BURUH HARIAN LEPAS", 1), "rasio_ketergantungan": ("1/2", 4),
+              "sepeda_motor": ("1", 3), "nilai_tanah": ("0", 0)}
+    return [(load_id, KK, c, *values.get(c, ("-", 1))) for c in COMPONENTS]
+
+
+@pytest.fixture()
+def db(tmp_path) -> Path:
+    path = tmp_path / "p.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA mart")
+    con.execute("CREATE TABLE mart.loads (load_id VARCHAR, load_date DATE, finished_at TIMESTAMP)")
+    con.execute(
+        "CREATE TABLE mart.households (load_id VARCHAR, no_kk VARCHAR, kode_wilayah VARCHAR, head_nik VARCHAR, "
+        "head_name VARCHAR, members INTEGER, score INTEGER, desil INTEGER, status VARCHAR, programs VARCHAR[], "
+        "policy_version VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE mart.members (load_id VARCHAR, nik VARCHAR, no_kk VARCHAR, name VARCHAR, sex VARCHAR, "
+        "age INTEGER, relation VARCHAR, occupation VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE mart.score_components (load_id VARCHAR, no_kk VARCHAR, component VARCHAR, value VARCHAR, "
+        "points INTEGER)"
+    )
+    con.execute(
+        "CREATE TABLE mart.household_reasons (load_id VARCHAR, no_kk VARCHAR, kind VARCHAR, code VARCHAR, "
+        "description VARCHAR, evidence_source VARCHAR, evidence_id VARCHAR, evidence VARCHAR, link_method VARCHAR, "
+        "link_score DOUBLE)"
+    )
+    con.execute("INSERT INTO mart.loads VALUES (?, DATE '2026-10-01', TIMESTAMP '2026-10-02 01:00:00'), "
+                "(?, DATE '2026-11-01', TIMESTAMP '2026-11-02 01:00:00')", [OLD, NEW])
+    comps = _component_rows(NEW)
+    score = sum(r[4] for r in comps)
+    con.execute("INSERT INTO mart.households VALUES (?, ?, '35.10.15.2001', ?, 'SLAMET', 3, ?, 3, 'REVIEW', [], "
+                "'2026.11-default')", [NEW, KK, HEAD, score])
+    con.execute("INSERT INTO mart.households VALUES (?, ?, '35.10.15.2001', ?, 'SLAMET', 3, 20, 2, 'ELIGIBLE', "
+                "['PKH', 'SEMBAKO', 'PBI_JK'], '2026.10-default')", [OLD, KK, HEAD])
+    for load in (OLD, NEW):
+        con.executemany("INSERT INTO mart.members VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+            (load, CHILD, KK, "DWI SETIAWAN", "LAKI-LAKI", 16, "ANAK", "PELAJAR/MAHASISWA"),
+            (load, WIFE, KK, "SITI AMINAH", "PEREMPUAN", 41, "ISTRI", "MENGURUS RUMAH TANGGA"),
+            (load, HEAD, KK, "SLAMET", "LAKI-LAKI", 46, "KEPALA KELUARGA", "BURUH HARIAN LEPAS"),
+        ])
+    con.executemany("INSERT INTO mart.score_components VALUES (?, ?, ?, ?, ?)", comps)
+    con.executemany("INSERT INTO mart.household_reasons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        (NEW, KK, "REVIEW", "UNCERTAIN_MATCH", "Ada aset yang mungkin milik keluarga ini", "kendaraan",
+         "MHKA1BA1JFK000123", "MOBIL PENUMPANG TOYOTA (2018), nopol P 1234 AB, pajak s.d. 2026-05-01; "
+         "kecocokan nama 0.85 di bawah ambang", "NAME_MATCH", 0.85),
+        (NEW, KK, "REVIEW", "REJECTED_MEMBER_ROW", "Data salah satu anggota keluarga ditolak", "penduduk", KK,
+         f"Baris penduduk 17 dengan NO_KK ini ditolak (NIK_LENGTH), NIK tertulis {HEAD}", None, None),
+        (NEW, KK, "EXCLUSION", "STATE_EMPLOYEE", "Anggota keluarga bekerja sebagai PNS", "penduduk", WIFE,
+         "Pekerjaan anggota keluarga: PEGAWAI NEGERI SIPIL (PNS)", None, None),
+    ])
+    con.close()
+    return path
+
+
+def test_shows_members_components_decile_programs_and_every_reason(db):
+    out = explain_household(db, KK)
+    assert f"Keluarga (No. KK) {KK}" in out and NEW in out and "2026.11-default" in out
+    # members, head first, NIKs masked
+    lines = out.splitlines()
+    member_lines = [line for line in lines if line.startswith("  - ")]
+    assert [line.split()[1] for line in member_lines] == ["SLAMET", "SITI", "DWI"]
+    for n in (HEAD, WIFE, CHILD):
+        assert mask_nik(n) in out
+    # every component with its points, in the policy's order, and their sum
+    labels = [COMPONENT_LABELS[c] for c in COMPONENTS]
+    positions = [out.index(label) for label in labels]
+    assert positions == sorted(positions)
+    assert "PLN METERAN 900 VA" in out and "6 poin" in out
+    total = sum(r[4] for r in _component_rows(NEW))
+    assert f"{total} poin" in out and f"Skor: {total}" in out
+    assert "Desil: 3 dari 10" in out
+    assert "STATUS: REVIEW" in out and "Program: -" in out
+    # every reason, with its evidence and how it was linked
+    assert "Alasan dan bukti (3)" in out
+    for code in ("UNCERTAIN_MATCH", "REJECTED_MEMBER_ROW", "STATE_EMPLOYEE"):
+        assert code in out
+    assert "MHKA1BA1JFK000123" in out and "nopol P 1234 AB" in out
+    assert "tautan: NAME_MATCH (kecocokan nama), skor nama 0.85" in out
+    # a member named as evidence is shown by name next to the masked NIK
+    assert f"{mask_nik(WIFE)} (SITI AMINAH)" in out
+
+
+def test_no_nik_is_ever_shown_whole(db):
+    out = explain_household(db, KK)
+    for n in (HEAD, WIFE, CHILD):
+        assert n not in out
+    assert "NIK tertulis 351015******0001" in out  # a NIK inside an evidence text is masked too
+    assert KK in out  # the family card number stays whole: it is how the office finds the family
+
+
+def test_load_date_chooses_the_load(db):
+    out = explain_household(db, KK, load_date="2026-10-01")
+    assert OLD in out and "STATUS: ELIGIBLE" in out and "Program: PKH, SEMBAKO, PBI_JK" in out
+    assert "tidak dihitung" in out  # no components stored for that load
+    assert "Alasan dan bukti" not in out
+
+
+def test_command_line(db, capsys):
+    assert main(["explain", KK, "--warehouse", str(db), "--load-date", "2026-11-01"]) == 0
+    assert "STATUS: REVIEW" in capsys.readouterr().out
+    assert main(["explain", "3510150000000000", "--warehouse", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "not found" in err and "3510150000000000" not in err
+    assert main(["explain", KK, "--warehouse", str(db), "--load-date", "2025-01-01"]) == 2
+    assert main(["explain", KK, "--warehouse", str(db.parent / "missing.duckdb")]) == 2
+
+
+def test_mask_nik():
+    assert mask_nik("3510150101800001") == "351015******0001"
+    assert mask_nik(None) == "-"
+    assert mask_nik("12345") == "12345"
