@@ -9,13 +9,13 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 $(DAGSTER_HOME)/dagster.yaml:
 	@mkdir -p $(DAGSTER_HOME)
-	@printf 'telemetry:\n  enabled: false\n' > $@
+	@printf 'telemetry:\n  enabled: false\nrun_retries:\n  enabled: true\nconcurrency:\n  pools:\n    default_limit: 1\n' > $@
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11) on PATH; set PYTHON=..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,celery]"
 	@touch $(STAMP)
 
 install: $(STAMP)

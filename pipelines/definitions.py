@@ -8,10 +8,17 @@ The flow, stage by stage (each stage is one folder of `assets/`):
     eligibility  members, households, household_reasons, score_components
     publishing   warehouse (DuckDB mart.*), district_exports (Parquet per district)
 
-Blocking asset checks stop a load before publishing: `quarantine_rate_within_policy` (on
-`quarantine`) and `decisions_are_explained` (on `households`).
+Blocking asset checks stop a load before publishing: `extracts_not_empty` (on
+`raw_penduduk_file`), `quarantine_rate_within_policy` (on `quarantine`),
+`valid_nik_share_within_policy` (on `penduduk_quarantine`), `link_rate_stable` (on `asset_links`)
+and `decisions_are_explained` (on `households`); `exports_match_warehouse` (on `district_exports`)
+reports after publishing.
 
-`perlinsos load` and the UI both run the `load` job defined here.
+`perlinsos load` and the UI both run the `load` job defined here. The executor of runs started
+from the UI, a schedule or the landing sensor is PERLINSOS_EXECUTOR (`in_process` by default,
+`multiprocess`, `celery`: pipelines/executors.py); `perlinsos load` always runs in-process.
+Runs are retried by the instance when they fail outside a step (a lost worker, a killed process),
+never for a step's own failure: a bad delivery fails the same way twice (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ import os
 import dagster as dg
 
 from assets.eligibility.assets import eligibility, eligibility_checks
-from assets.ingest.assets import ingest_assets, load_info, policy
-from assets.linkage.assets import asset_links
-from assets.publishing.assets import district_exports, warehouse
+from assets.ingest.assets import ingest_assets, ingest_checks, load_info, policy
+from assets.linkage.assets import asset_links, linkage_checks
+from assets.publishing.assets import district_exports, publishing_checks, warehouse
 from assets.validation.assets import validation_assets, validation_checks
+from pipelines.automation import build_landing_sensor, build_load_schedule
+from pipelines.executors import executor_def
 from pipelines.resources import ENV_WORK, PROJECT_ROOT, FrameIOManager, PerlinsosSettings
 
 ALL_ASSETS = [
@@ -38,10 +47,15 @@ ALL_ASSETS = [
     district_exports,
 ]
 
+# Run retries (the instance's `run_retries` must be enabled, docs/operations.md): up to two new
+# runs after a failure outside the steps; a failed step or a blocking check is not retried.
+RUN_RETRY_TAGS = {"dagster/max_retries": "2", "dagster/retry_on_asset_or_op_failure": "false"}
+
 load_job = dg.define_asset_job(
     name="load",
     selection=dg.AssetSelection.all(),
     description="A full load: ingest, validate, link, decide and publish one extract folder.",
+    tags=RUN_RETRY_TAGS,
 )
 
 
@@ -49,15 +63,29 @@ def default_work_dir() -> str:
     return os.environ.get(ENV_WORK) or str(PROJECT_ROOT / "warehouse" / "work")
 
 
-ALL_CHECKS = [*validation_checks, *eligibility_checks]
+ALL_CHECKS = [*ingest_checks, *validation_checks, *linkage_checks, *eligibility_checks, *publishing_checks]
 
-defs = dg.Definitions(
-    assets=ALL_ASSETS,
-    asset_checks=ALL_CHECKS,
-    jobs=[load_job],
-    resources={
-        "settings": PerlinsosSettings.from_env(),
-        "io_manager": FrameIOManager(base_dir=default_work_dir()),
-    },
-    executor=dg.in_process_executor,
-)
+
+def build_defs(executor: str | None = None) -> dg.Definitions:
+    """The code location; `executor` (in_process, multiprocess, celery) defaults to PERLINSOS_EXECUTOR."""
+    return dg.Definitions(
+        assets=ALL_ASSETS,
+        asset_checks=ALL_CHECKS,
+        jobs=[load_job],
+        schedules=[build_load_schedule()],
+        sensors=[build_landing_sensor()],
+        resources={
+            "settings": PerlinsosSettings.from_env(),
+            "io_manager": FrameIOManager(base_dir=default_work_dir()),
+        },
+        executor=executor_def(executor),
+    )
+
+
+defs = build_defs()
+
+
+def load_job_from_env() -> dg.JobDefinition:
+    """The `load` job with the executor of PERLINSOS_EXECUTOR, for `dg.reconstructable`: scripts and
+    tests that launch a load on the multiprocess or Celery executor outside the UI."""
+    return build_defs().resolve_job_def("load")

@@ -19,6 +19,10 @@ ENV_EXPORTS = "PERLINSOS_EXPORTS"
 ENV_WORK = "PERLINSOS_WORK"
 ENV_POLICY = "PERLINSOS_POLICY"
 ENV_LOAD_DATE = "PERLINSOS_LOAD_DATE"
+ENV_MIN_VALID_NIK_SHARE = "PERLINSOS_MIN_VALID_NIK_SHARE"
+ENV_MAX_LINK_RATE_DROP = "PERLINSOS_MAX_LINK_RATE_DROP"
+DEFAULT_MIN_VALID_NIK_SHARE = 0.95
+DEFAULT_MAX_LINK_RATE_DROP = 0.10
 
 
 def _env(name: str, default: str) -> str:
@@ -31,6 +35,12 @@ class PerlinsosSettings(dg.ConfigurableResource):
     Defaults come from the environment (PERLINSOS_EXTRACTS, PERLINSOS_WAREHOUSE, PERLINSOS_EXPORTS,
     PERLINSOS_POLICY, PERLINSOS_LOAD_DATE), so runs started from the UI use the same paths as
     `perlinsos load`; a run's config may override each of them.
+
+    Two thresholds of the blocking checks live here, so that a data engineer who has verified a
+    delivery can rerun it with a looser value in the run's config: `min_valid_nik_share` (share of
+    penduduk rows with a valid NIK; PERLINSOS_MIN_VALID_NIK_SHARE) and `max_link_rate_drop` (largest
+    fall of a source's link rate against the previous load of the same scope, as a share, e.g. 0.10
+    = ten points; PERLINSOS_MAX_LINK_RATE_DROP).
     """
 
     extracts_dir: str
@@ -38,6 +48,8 @@ class PerlinsosSettings(dg.ConfigurableResource):
     exports_dir: str
     policy_path: str = ""
     load_date: str = ""  # YYYY-MM-DD; empty = load.json's date, else the run's date
+    min_valid_nik_share: float = DEFAULT_MIN_VALID_NIK_SHARE
+    max_link_rate_drop: float = DEFAULT_MAX_LINK_RATE_DROP
 
     @classmethod
     def from_env(cls) -> "PerlinsosSettings":
@@ -47,6 +59,8 @@ class PerlinsosSettings(dg.ConfigurableResource):
             exports_dir=_env(ENV_EXPORTS, str(PROJECT_ROOT / "exports")),
             policy_path=_env(ENV_POLICY, ""),
             load_date=_env(ENV_LOAD_DATE, ""),
+            min_valid_nik_share=float(_env(ENV_MIN_VALID_NIK_SHARE, str(DEFAULT_MIN_VALID_NIK_SHARE))),
+            max_link_rate_drop=float(_env(ENV_MAX_LINK_RATE_DROP, str(DEFAULT_MAX_LINK_RATE_DROP))),
         )
 
     def load_date_override(self) -> date | None:

@@ -49,5 +49,42 @@ def test_publishing_runs_after_everything_it_reports():
 
 
 def test_blocking_checks_guard_publication():
-    checks = {key.name: key.asset_key.to_user_string() for key in defs.resolve_asset_graph().asset_check_keys}
-    assert checks == {"quarantine_rate_within_policy": "quarantine", "decisions_are_explained": "households"}
+    graph = defs.resolve_asset_graph()
+    checks = {key.name: key.asset_key.to_user_string() for key in graph.asset_check_keys}
+    assert checks == {
+        "extracts_not_empty": "raw_penduduk_file",
+        "quarantine_rate_within_policy": "quarantine",
+        "valid_nik_share_within_policy": "penduduk_quarantine",
+        "link_rate_stable": "asset_links",
+        "decisions_are_explained": "households",
+        "exports_match_warehouse": "district_exports",
+    }
+    blocking = {key.name for key in graph.asset_check_keys if graph.get_check_spec(key).blocking}
+    assert blocking == set(checks) - {"exports_match_warehouse"}  # that one runs after publishing
+    # every checked asset before publishing is upstream of the warehouse, so a failure stops it
+    upstream = graph.get(dg.AssetKey("warehouse")).parent_keys
+    ancestors = set(upstream)
+    frontier = list(upstream)
+    while frontier:
+        for parent in graph.get(frontier.pop()).parent_keys:
+            if parent not in ancestors:
+                ancestors.add(parent)
+                frontier.append(parent)
+    assert {graph.get_check_spec(k).asset_key for k in graph.asset_check_keys if k.name in blocking} <= ancestors
+
+
+def test_the_schedule_and_the_landing_sensor_are_present_and_start_the_load_job():
+    schedules = {s.name: s for s in defs.schedules}
+    sensors = {s.name: s for s in defs.sensors}
+    assert set(schedules) == {"load_schedule"} and set(sensors) == {"landing_sensor"}
+    assert schedules["load_schedule"].job_name == "load"
+    assert schedules["load_schedule"].default_status == dg.DefaultScheduleStatus.STOPPED
+    assert sensors["landing_sensor"].job_name == "load"
+    assert defs.resolve_schedule_def("load_schedule") and defs.resolve_sensor_def("landing_sensor")
+
+
+def test_the_warehouse_writer_steps_share_one_concurrency_pool():
+    from assets.publishing.assets import WAREHOUSE_POOL
+
+    node = defs.resolve_job_def("load").graph.node_named("warehouse")
+    assert node.definition.pool == WAREHOUSE_POOL

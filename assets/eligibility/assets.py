@@ -1,6 +1,8 @@
 """Eligibility: households, welfare score, deciles, reasons with evidence, status and programs."""
 
 
+import time
+
 import dagster as dg
 import polars as pl
 
@@ -29,6 +31,7 @@ def eligibility(
     policy,
     load_info: dict,
 ):
+    started = time.perf_counter()
     result = evaluate(penduduk, penduduk_flags, rumah, tanah, kendaraan, asset_links, policy, load_info["load_date"])
     hh = result.households
     status_meta = {f"status/{s}": n for s, n in hh.group_by("status").len().sort("status").iter_rows()}
@@ -36,11 +39,14 @@ def eligibility(
         f"reason/{c}": n
         for c, n in result.reasons.group_by("code").agg(pl.col("no_kk").n_unique()).sort("code").iter_rows()
     }
-    yield dg.Output(result.members, output_name="members", metadata={"dagster/row_count": result.members.height})
+    took = {"duration_seconds": round(time.perf_counter() - started, 3)}
+    yield dg.Output(
+        result.members, output_name="members", metadata={"dagster/row_count": result.members.height, **took}
+    )
     yield dg.Output(
         hh,
         output_name="households",
-        metadata={"dagster/row_count": hh.height, "policy_version": policy.version, **status_meta},
+        metadata={"dagster/row_count": hh.height, "policy_version": policy.version, **status_meta, **took},
     )
     yield dg.Output(
         result.reasons, output_name="household_reasons", metadata={"dagster/row_count": result.reasons.height, **reason_meta}

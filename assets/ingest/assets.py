@@ -1,6 +1,7 @@
 """Ingest: read each extract of the folder as text, with its file's SHA-256 and row count."""
 
 
+import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def _ingest_asset(name: str) -> dg.AssetsDefinition:
         },
     )
     def _ingest(context: dg.AssetExecutionContext, settings: PerlinsosSettings):
+        started = time.perf_counter()
         raw = read_extract(Path(settings.extracts_dir), name)
         info = {
             "file": raw.path.name,
@@ -38,7 +40,12 @@ def _ingest_asset(name: str) -> dg.AssetsDefinition:
         }
         if raw.extra_columns:
             context.log.warning(f"{raw.path.name}: extra columns ignored: {', '.join(raw.extra_columns)}")
-        meta = {"file": raw.path.name, "sha256": raw.sha256, "dagster/row_count": raw.rows}
+        meta = {
+            "file": raw.path.name,
+            "sha256": raw.sha256,
+            "dagster/row_count": raw.rows,
+            "duration_seconds": round(time.perf_counter() - started, 3),
+        }
         yield dg.Output(raw.frame, output_name=f"raw_{name}", metadata=meta)
         yield dg.Output(info, output_name=f"raw_{name}_file", metadata={"extra_columns": len(raw.extra_columns)})
 
@@ -75,3 +82,35 @@ def load_info(settings: PerlinsosSettings, wilayah: pl.DataFrame) -> dg.Output[d
         "started_at": datetime.now(timezone.utc),
     }
     return dg.Output(load, metadata={"load_id": load["load_id"], "load_date": load_date.isoformat(), "scope": scope})
+
+
+@dg.asset_check(
+    asset="raw_penduduk_file",
+    blocking=True,
+    additional_ins={f"raw_{name}_file": dg.AssetIn(f"raw_{name}_file") for name in EXTRACTS if name != "penduduk"},
+    description="Blocks the load when an extract holds no data row: an empty land or vehicle file "
+    "would make owners look asset-free and eligible, an empty registry would dissolve every household.",
+)
+def extracts_not_empty(
+    raw_penduduk_file: dict,
+    raw_tanah_file: dict,
+    raw_kendaraan_file: dict,
+    raw_rumah_file: dict,
+    raw_wilayah_file: dict,
+) -> dg.AssetCheckResult:
+    rows = {
+        "penduduk": raw_penduduk_file["rows"],
+        "tanah": raw_tanah_file["rows"],
+        "kendaraan": raw_kendaraan_file["rows"],
+        "rumah": raw_rumah_file["rows"],
+        "wilayah": raw_wilayah_file["rows"],
+    }
+    empty = [name for name, n in rows.items() if n == 0]
+    return dg.AssetCheckResult(
+        passed=not empty,
+        description=f"no data row in: {', '.join(empty)}" if empty else None,
+        metadata={f"rows/{k}": v for k, v in rows.items()},
+    )
+
+
+ingest_checks = [extracts_not_empty]

@@ -1,12 +1,17 @@
 """Linkage: land, vehicles and housing linked to registry persons and households."""
 
 
+import time
+
 import dagster as dg
 import polars as pl
 
+from assets.linkage.checks import link_rate_drops, link_rates
 from assets.linkage.match import link_assets
+from pipelines.resources import PerlinsosSettings
 
 GROUP = "linkage"
+LINK_RATE = "link_rate/"
 
 
 @dg.asset(
@@ -20,7 +25,9 @@ def asset_links(
     kendaraan: pl.DataFrame,
     rumah: pl.DataFrame,
     policy,
+    load_info: dict,
 ):
+    started = time.perf_counter()
     links = link_assets(
         penduduk,
         tanah,
@@ -30,13 +37,76 @@ def asset_links(
         review=policy.links.review,
         margin=policy.links.margin,
     )
-    meta: dict = {"dagster/row_count": links.height}
+    meta: dict = {
+        "dagster/row_count": links.height,
+        "scope": load_info["scope"],
+        "load_date": load_info["load_date"].isoformat(),
+    }
     for source, method, n in links.group_by("source", "method").len().sort("source", "method").iter_rows():
         meta[f"{source}/{method}"] = n
-    for source, rate in (
-        links.group_by("source")
-        .agg((pl.col("method").is_in(["NIK_EXACT", "NIK_REPAIRED", "NAME_MATCH"]) & (pl.col("score") >= policy.links.accept)).mean())
-        .iter_rows()
-    ):
-        meta[f"link_rate/{source}"] = round(float(rate), 6)
+    for source, rate in link_rates(links, policy.links.accept).items():
+        meta[f"{LINK_RATE}{source}"] = rate
+    meta["duration_seconds"] = round(time.perf_counter() - started, 3)
     return dg.Output(links, metadata=meta)
+
+
+def _previous_link_rates(
+    context: dg.AssetCheckExecutionContext, scope: str, load_date: str
+) -> tuple[str, dict[str, float]] | None:
+    """The load date and link rates of the previous load of the same scope: the latest materialization
+    in the instance's history with an earlier load date (reruns of the same date are not compared)."""
+    records = context.instance.fetch_materializations(dg.AssetKey("asset_links"), limit=200).records
+    best: tuple[str, dict[str, float]] | None = None
+    for record in records:  # newest first
+        mat = record.asset_materialization
+        if mat is None or record.run_id == context.run.run_id:
+            continue
+        meta = mat.metadata
+        if "scope" not in meta or "load_date" not in meta or meta["scope"].value != scope:
+            continue
+        earlier = str(meta["load_date"].value)
+        if earlier >= load_date or (best is not None and earlier <= best[0]):
+            continue
+        best = (earlier, {k[len(LINK_RATE):]: float(v.value) for k, v in meta.items() if k.startswith(LINK_RATE)})
+    return best
+
+
+@dg.asset_check(
+    asset=asset_links,
+    blocking=True,
+    additional_ins={"policy": dg.AssetIn("policy"), "load_info": dg.AssetIn("load_info")},
+    description="Blocks publication when a source's link rate fell by more than the settings' "
+    "max_link_rate_drop since the previous load (earlier load date) of the same scope: a broken NIK "
+    "column or a changed file layout, not a change in who owns what.",
+)
+def link_rate_stable(
+    context: dg.AssetCheckExecutionContext,
+    asset_links: pl.DataFrame,
+    policy,
+    load_info: dict,
+    settings: PerlinsosSettings,
+) -> dg.AssetCheckResult:
+    current = link_rates(asset_links, policy.links.accept)
+    found = _previous_link_rates(context, load_info["scope"], load_info["load_date"].isoformat())
+    meta: dict = {"max_drop": settings.max_link_rate_drop, **{f"{LINK_RATE}{k}": v for k, v in current.items()}}
+    if found is None:
+        return dg.AssetCheckResult(
+            passed=True, description="no earlier load of this scope to compare with", metadata=meta
+        )
+    previous_date, previous = found
+    drops = link_rate_drops(current, previous, settings.max_link_rate_drop)
+    meta["previous_load_date"] = previous_date
+    meta.update({f"previous_{LINK_RATE}{k}": v for k, v in previous.items()})
+    return dg.AssetCheckResult(
+        passed=not drops,
+        description=(
+            f"link rate fell against the load of {previous_date}: "
+            + ", ".join(f"{s} {previous[s]:.1%} -> {current[s]:.1%}" for s in drops)
+            if drops
+            else None
+        ),
+        metadata=meta,
+    )
+
+
+linkage_checks = [link_rate_stable]

@@ -1,6 +1,7 @@
 """Publishing: the analysts' DuckDB database and the district offices' Parquet exports."""
 
 
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from assets.publishing.warehouse import EXTRACT_NAMES, SCHEMA_VERSION, publish_w
 from pipelines.resources import PerlinsosSettings
 
 GROUP = "publishing"
+# Concurrency pool of the steps that write the DuckDB file (limit it to 1: docs/operations.md). The
+# writer lock of publish_warehouse is the hard guarantee; the pool keeps a second run queued in
+# Dagster instead of waiting on the lock.
+WAREHOUSE_POOL = "perlinsos_warehouse"
 
 
 def load_row(load_info: dict, policy_version: str, files: dict[str, dict], quarantine: pl.DataFrame) -> dict:
@@ -39,6 +44,7 @@ def load_row(load_info: dict, policy_version: str, files: dict[str, dict], quara
     group_name=GROUP,
     description="Publishes the load into the analysts' DuckDB database (mart schema), atomically: "
     "readers see the previous load or this one, never half of it.",
+    pool=WAREHOUSE_POOL,
 )
 def warehouse(
     settings: PerlinsosSettings,
@@ -63,6 +69,7 @@ def warehouse(
         "rumah": raw_rumah_file,
         "wilayah": raw_wilayah_file,
     }
+    started = time.perf_counter()
     row = load_row(load_info, policy.version, extract_files, quarantine)
     counts = publish_warehouse(
         Path(settings.warehouse_path),
@@ -78,7 +85,11 @@ def warehouse(
     )
     return dg.Output(
         {"load_id": load_info["load_id"], "path": settings.warehouse_path, "counts": counts},
-        metadata={"load_id": load_info["load_id"], **{f"rows/{t}": n for t, n in counts.items()}},
+        metadata={
+            "load_id": load_info["load_id"],
+            **{f"rows/{t}": n for t, n in counts.items()},
+            "duration_seconds": round(time.perf_counter() - started, 3),
+        },
     )
 
 
@@ -96,6 +107,7 @@ def district_exports(
     household_reasons: pl.DataFrame,
     wilayah: pl.DataFrame,
 ):
+    started = time.perf_counter()
     hh, rs = export_frames(households, household_reasons, wilayah.filter(pl.col("LEVEL") == "DESA"))
     manifest = write_exports(
         Path(settings.exports_dir),
@@ -106,6 +118,41 @@ def district_exports(
         reasons=rs,
     )
     return dg.Output(
-        {"path": str(Path(settings.exports_dir) / load_info["load_date"].isoformat()), "files": len(manifest["files"])},
-        metadata={"files": len(manifest["files"]), "districts": len(manifest["files"]) // 2},
+        {
+            "path": str(Path(settings.exports_dir) / load_info["load_date"].isoformat()),
+            "files": len(manifest["files"]),
+            "households": hh.height,
+            "reasons": rs.height,
+        },
+        metadata={
+            "files": len(manifest["files"]),
+            "districts": len(manifest["files"]) // 2,
+            "rows/households": hh.height,
+            "rows/reasons": rs.height,
+            "duration_seconds": round(time.perf_counter() - started, 3),
+        },
     )
+
+
+@dg.asset_check(
+    asset=district_exports,
+    additional_ins={"warehouse": dg.AssetIn("warehouse")},
+    description="The district exports hold exactly the households and reasons the database holds for "
+    "this load (a mismatch means an office would read another truth than the analysts).",
+)
+def exports_match_warehouse(district_exports: dict, warehouse: dict) -> dg.AssetCheckResult:
+    exported = {"households": district_exports.get("households"), "household_reasons": district_exports.get("reasons")}
+    published = {t: warehouse["counts"].get(t) for t in exported}
+    wrong = [t for t in exported if exported[t] != published[t]]
+    return dg.AssetCheckResult(
+        passed=not wrong,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"row counts differ from the database in: {', '.join(wrong)}" if wrong else None,
+        metadata={
+            **{f"exported/{t}": n for t, n in exported.items() if n is not None},
+            **{f"published/{t}": n for t, n in published.items() if n is not None},
+        },
+    )
+
+
+publishing_checks = [exports_match_warehouse]

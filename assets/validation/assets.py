@@ -1,10 +1,12 @@
 """Validation: typed frames for the later stages, and quarantine for every broken rule."""
 
 
+import time
+
 import dagster as dg
 import polars as pl
 
-from assets.validation.checks import rejected_rates
+from assets.validation.checks import rejected_rates, valid_nik_share
 from assets.validation.validate import (
     validate_kendaraan,
     validate_penduduk,
@@ -12,6 +14,7 @@ from assets.validation.validate import (
     validate_tanah,
     validate_wilayah,
 )
+from pipelines.resources import PerlinsosSettings
 from schemas.rules import QUARANTINE_COLUMNS
 
 GROUP = "validation"
@@ -40,10 +43,14 @@ def _quarantine_metadata(q: pl.DataFrame, rows: int) -> dict:
     },
 )
 def validate_wilayah_asset(raw_wilayah: pl.DataFrame, raw_wilayah_file: dict):
+    started = time.perf_counter()
     v = validate_wilayah(raw_wilayah, extra_columns=raw_wilayah_file["extra_columns"])
-    yield dg.Output(v.frame, output_name="wilayah", metadata={"dagster/row_count": v.frame.height})
+    took = {"duration_seconds": round(time.perf_counter() - started, 3)}
+    yield dg.Output(v.frame, output_name="wilayah", metadata={"dagster/row_count": v.frame.height, **took})
     yield dg.Output(
-        v.quarantine, output_name="wilayah_quarantine", metadata=_quarantine_metadata(v.quarantine, raw_wilayah.height)
+        v.quarantine,
+        output_name="wilayah_quarantine",
+        metadata={**_quarantine_metadata(v.quarantine, raw_wilayah.height), **took},
     )
 
 
@@ -64,13 +71,21 @@ def _validation_asset(name: str, fn, with_flags: bool = False) -> dg.AssetsDefin
         ins={"raw": dg.AssetIn(f"raw_{name}"), "raw_file": dg.AssetIn(f"raw_{name}_file")},
     )
     def _validate(raw: pl.DataFrame, raw_file: dict, wilayah: pl.DataFrame, load_info: dict):
+        started = time.perf_counter()
         v = fn(raw, wilayah, load_info["load_date"], load_info["regencies"], extra_columns=raw_file["extra_columns"])
-        yield dg.Output(v.frame, output_name=name, metadata={"dagster/row_count": v.frame.height, "rows_in": raw.height})
+        took = {"duration_seconds": round(time.perf_counter() - started, 3)}
         yield dg.Output(
-            v.quarantine, output_name=f"{name}_quarantine", metadata=_quarantine_metadata(v.quarantine, raw.height)
+            v.frame, output_name=name, metadata={"dagster/row_count": v.frame.height, "rows_in": raw.height, **took}
+        )
+        yield dg.Output(
+            v.quarantine,
+            output_name=f"{name}_quarantine",
+            metadata={**_quarantine_metadata(v.quarantine, raw.height), **took},
         )
         if with_flags:
-            yield dg.Output(v.flags, output_name=f"{name}_flags", metadata={"dagster/row_count": v.flags.height})
+            yield dg.Output(
+                v.flags, output_name=f"{name}_flags", metadata={"dagster/row_count": v.flags.height, **took}
+            )
 
     return _validate
 
@@ -138,4 +153,27 @@ def quarantine_rate_within_policy(
     )
 
 
-validation_checks = [quarantine_rate_within_policy]
+@dg.asset_check(
+    asset="penduduk_quarantine",
+    blocking=True,
+    additional_ins={"raw_penduduk_file": dg.AssetIn("raw_penduduk_file")},
+    description="Blocks publication when fewer penduduk rows than the settings' min_valid_nik_share "
+    "carry a valid NIK: a registry extract that broken (a spreadsheet round trip, a shifted column) "
+    "must be redelivered, not published.",
+)
+def valid_nik_share_within_policy(
+    penduduk_quarantine: pl.DataFrame, raw_penduduk_file: dict, settings: PerlinsosSettings
+) -> dg.AssetCheckResult:
+    rows = raw_penduduk_file["rows"]
+    share = valid_nik_share(penduduk_quarantine, rows)
+    passed = share >= settings.min_valid_nik_share
+    return dg.AssetCheckResult(
+        passed=passed,
+        description=None
+        if passed
+        else f"valid NIK share {share:.2%} below {settings.min_valid_nik_share:.2%} of {rows:,} penduduk rows",
+        metadata={"valid_nik_share": round(share, 6), "min_share": settings.min_valid_nik_share, "rows": rows},
+    )
+
+
+validation_checks = [quarantine_rate_within_policy, valid_nik_share_within_policy]

@@ -1,0 +1,162 @@
+"""Distributed execution: a load run through two local dagster-celery workers equals an in-process run.
+
+The broker is kombu's filesystem transport and the result backend Celery's file backend, so the
+test needs no server; production points the same executor at RabbitMQ or Redis
+(docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+import yaml
+
+pytest.importorskip("dagster_celery", reason='needs the celery extra: pip install -e ".[celery]"')
+
+from synth.generate import generate  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKERS = ("perlinsos-w1", "perlinsos-w2")
+TABLES = ("households", "household_reasons", "score_components", "members", "asset_links", "quarantine")
+
+
+def _celery_settings(root: Path) -> dict:
+    queue = root / "broker"
+    for sub in ("queue", "processed"):
+        (queue / sub).mkdir(parents=True, exist_ok=True)
+    (root / "results").mkdir(exist_ok=True)
+    return {
+        "broker": "filesystem://",
+        "backend": f"file://{root / 'results'}",
+        "config_source": {
+            "broker_transport_options": {
+                "data_folder_in": str(queue / "queue"),
+                "data_folder_out": str(queue / "queue"),
+                "data_folder_processed": str(queue / "processed"),
+                "control_folder": str(queue / "control"),
+                "polling_interval": 0.1,
+            },
+            "worker_prefetch_multiplier": 1,
+        },
+    }
+
+
+def _start_workers(root: Path, celery: dict, env: dict) -> list[subprocess.Popen]:
+    """Two workers on the filesystem broker, configured like `dagster-celery worker start -y`."""
+    config_dir = root / "worker_config"
+    config_dir.mkdir()
+    lines = [f"broker_url = {celery['broker']!r}", f"result_backend = {celery['backend']!r}"]
+    lines += [f"{k} = {v!r}" for k, v in celery["config_source"].items()]
+    (config_dir / "dagster_celery_config.py").write_text("\n".join(lines) + "\n")
+    env = {**env, "PYTHONPATH": os.pathsep.join([str(config_dir), str(ROOT), env.get("PYTHONPATH", "")])}
+    celery_bin = Path(sys.executable).with_name("celery")
+    workers = []
+    for name in WORKERS:
+        log = open(root / f"{name}.log", "w")
+        workers.append(
+            subprocess.Popen(
+                [str(celery_bin), "-A", "dagster_celery.app", "worker", "-n", f"{name}@%h", "--pool=solo",
+                 "--prefetch-multiplier=1", "--loglevel=INFO", "-Q", "dagster"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        )
+    return workers
+
+
+def _stop(workers: list[subprocess.Popen]) -> None:
+    for w in workers:
+        w.terminate()
+    for w in workers:
+        try:
+            w.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            w.kill()
+            w.wait()
+
+
+def _config(extracts: Path, out: Path) -> dict:
+    return {
+        "resources": {
+            "settings": {
+                "config": {
+                    "extracts_dir": str(extracts),
+                    "warehouse_path": str(out / "wh.duckdb"),
+                    "exports_dir": str(out / "exports"),
+                }
+            },
+            "io_manager": {"config": {"base_dir": str(out / "work")}},
+        },
+        "loggers": {"console": {"config": {"log_level": "ERROR"}}},
+    }
+
+
+def _tables(db: Path) -> dict[str, pl.DataFrame]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        frames = {}
+        for table in TABLES:
+            frame = con.sql(f"SELECT * EXCLUDE (load_id) FROM mart.{table}").pl()
+            frames[table] = frame.sort(frame.columns, nulls_last=True)
+        return frames
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Task name 'execute_plan' is already registered")
+def test_a_load_through_two_celery_workers_equals_an_in_process_load(tmp_path, monkeypatch):
+    from pipelines.definitions import build_defs, load_job_from_env
+
+    extracts = tmp_path / "extracts"
+    generate(1500, 5, extracts, districts=["35.10.15"])
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    celery = _celery_settings(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("PERLINSOS_EXECUTOR", "celery")
+    # the executor's settings come from the same YAML file an operator gives the workers
+    (tmp_path / "celery.yaml").write_text(yaml.safe_dump({"execution": {"config": celery}}))
+    monkeypatch.setenv("PERLINSOS_CELERY_CONFIG", str(tmp_path / "celery.yaml"))
+    assert load_job_from_env().executor_def.name == "celery"
+    workers = _start_workers(tmp_path, celery, dict(os.environ))
+    try:
+        instance = dg.DagsterInstance.get()
+        run_config = _config(extracts, tmp_path / "celery")
+        started = time.monotonic()
+        with dg.execute_job(
+            dg.reconstructable(load_job_from_env), instance=instance, run_config=run_config, raise_on_error=False
+        ) as result:
+            assert result.success, [
+                e.message for e in result.all_events if e.event_type_value in ("STEP_FAILURE", "ENGINE_EVENT")
+            ][-5:]
+            events = result.all_events
+        assert time.monotonic() - started < 300
+    finally:
+        _stop(workers)
+
+    # every step ran in a worker, never in this process; both workers took steps
+    steps = {e.step_key for e in events if e.event_type_value == "STEP_SUCCESS"}
+    in_worker: dict[str, str] = {}
+    for e in events:
+        if e.event_type_value == "ENGINE_EVENT" and e.step_key and "in celery worker" in (e.message or ""):
+            in_worker[e.step_key] = str(e.event_specific_data.metadata["Celery worker"].value)
+    assert steps and steps <= set(in_worker)
+    assert {w.split("@")[0] for w in in_worker.values()} == set(WORKERS)
+    assert all(e.pid != os.getpid() for e in events if e.event_type_value == "STEP_SUCCESS")
+
+    # the same load in-process gives the same published tables
+    local = build_defs("in_process").resolve_job_def("load")
+    with dg.instance_for_test() as other:
+        assert local.execute_in_process(run_config=_config(extracts, tmp_path / "local"), instance=other).success
+    distributed, in_process = _tables(tmp_path / "celery" / "wh.duckdb"), _tables(tmp_path / "local" / "wh.duckdb")
+    for table in TABLES:
+        assert distributed[table].equals(in_process[table]), table
