@@ -202,8 +202,8 @@ def test_deceased_and_moved_persons_are_linked_too():
 
 
 def test_nik_of_someone_with_another_name_is_a_conflict_and_falls_to_names():
-    # The certificate carries Budi's NIK but Ratna's name; Ratna lives in V2 (same district).
-    t = tanah(parcel("35101200000001", "RATNA KUMALASARI", BUDI))
+    # The certificate carries Budi's NIK but Ratna's name; the parcel lies in Ratna's village.
+    t = tanah(parcel("35101200000001", "RATNA KUMALASARI", BUDI, KODE_WILAYAH=V2))
     a = row(link(t), "tanah", "35101200000001")
     assert a["note"] == "NIK_NAME_CONFLICT"
     assert (a["method"], a["nik"], a["no_kk"]) == (NAME_MATCH, RATNA, KK7)
@@ -295,11 +295,88 @@ def test_name_match_without_nik_and_with_name_variants():
     assert (b["method"], b["nik"]) == (NAME_MATCH, BUDI)
 
 
-def test_name_match_falls_back_to_the_district():
-    # The parcel lies in V1; its holder lives in V2 of the same district.
+def test_name_match_falls_back_to_the_district_as_a_candidate_only():
+    # The parcel lies in V1; Ratna lives in V2 of the same district. The district pass finds
+    # her, but a namesake of another village is never linked on the name alone (she may be the
+    # namesake of a holder from elsewhere): a candidate, which sends her household to review.
     t = tanah(parcel("35101200000001", "RATNA KUMALASARI"))
     a = row(link(t), "tanah", "35101200000001")
-    assert (a["method"], a["nik"], a["no_kk"]) == (NAME_MATCH, RATNA, KK7)
+    assert (a["method"], a["nik"], a["no_kk"], a["candidates"]) == (NAME_MATCH, RATNA, KK7, [RATNA])
+    assert 0.80 <= a["score"] < 0.92
+
+
+def test_a_valid_nik_that_is_nobodys_rules_out_namesakes_born_on_another_date():
+    # A previous owner who left: the NIK is valid, in nobody's registry row, and its birth date
+    # (digits 7-12) is not Budi's. His namesake Budi is not the owner.
+    gone = "3510122708655001"
+    k = kendaraan(vehicle("MH1AAA", "BUDI SANTOSO", gone, ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
+    a = row(link(k=k), "kendaraan", "MH1AAA")
+    assert (a["method"], a["nik"], a["note"]) == (UNLINKED, None, "NO_CANDIDATE")
+    # Budi's date with a serial two digits off: not a repair, but the date agrees.
+    near = BUDI[:12] + "0093"
+    k = kendaraan(vehicle("MH1AAA", "BUDI SANTOSO", near, ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
+    b = row(link(k=k), "kendaraan", "MH1AAA")
+    assert (b["method"], b["nik"]) == (NAME_MATCH, BUDI) and b["score"] >= 0.92
+
+
+def test_repair_needs_the_person_in_the_records_village():
+    # One digit from Ratna's NIK and her name, but the vehicle is registered in V1 and she lives
+    # in V2: the person one edit away may be a namesake of an owner whose row was rejected.
+    typo = RATNA[:-1] + "9"
+    k = kendaraan(vehicle("MH1AAA", "RATNA KUMALASARI", typo))
+    a = row(link(k=k), "kendaraan", "MH1AAA")
+    assert a["method"] != NIK_REPAIRED
+    assert a["method"] == NAME_MATCH and a["score"] < 0.92
+    k = kendaraan(vehicle("MH1AAA", "RATNA KUMALASARI", typo, KODE_WILAYAH=V2))
+    assert row(link(k=k), "kendaraan", "MH1AAA")["method"] == NIK_REPAIRED
+
+
+def test_vehicle_rt_rw_that_differ_make_a_candidate_only():
+    k = kendaraan(vehicle("MH1AAA", "BUDI SANTOSO", ALAMAT_PEMILIK="DUSUN KRAJAN RT 009 RW 008"),
+                  vehicle("MH1AAB", "BUDI SANTOSO", ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
+    links = link(k=k)
+    a = row(links, "kendaraan", "MH1AAA")
+    assert (a["method"], a["nik"]) == (NAME_MATCH, BUDI) and 0.80 <= a["score"] < 0.92
+    b = row(links, "kendaraan", "MH1AAB")
+    assert (b["method"], b["nik"], b["score"]) == (NAME_MATCH, BUDI, 1.0)
+
+
+def _crowd(n: int, name: str, village: str, start: int = 100) -> list[dict]:
+    return [person(f"35101501019{i:05d}", f"35101501019{i:05d}", name, village=village)
+            for i in range(start, start + n)]
+
+
+def test_a_name_borne_by_many_is_held_below_accept_where_holders_often_live_elsewhere():
+    # BUDI SANTOSO is unique in V1 but borne by 40 people of another district.
+    reg = pl.concat([REGISTRY, penduduk(*_crowd(40, "BUDI SANTOSO", V3))])
+    record = parcel("35101200000001", "BUDI SANTOSO")
+    # Holders found by NIK all live where their parcels are: the name alone is trusted.
+    local = [parcel(f"351012000001{i:02d}", "SITI AMINAH", SITI) for i in range(30)]
+    a = row(link(tanah(record, *local), reg=reg), "tanah", "35101200000001")
+    assert (a["method"], a["nik"], a["score"]) == (NAME_MATCH, BUDI, 1.0)
+    # Half the holders found by NIK hold parcels in another village: a parcel under a common
+    # name may well be a holder's from elsewhere. Budi is a candidate only.
+    away = [parcel(f"351012000002{i:02d}", "SITI AMINAH", SITI, KODE_WILAYAH=V2) for i in range(30)]
+    b = row(link(tanah(record, *local, *away), reg=reg), "tanah", "35101200000001")
+    assert (b["method"], b["nik"]) == (NAME_MATCH, BUDI) and 0.80 <= b["score"] < 0.92
+    # A name borne by one person of a large registry stays acceptable in the same load.
+    reg2 = pl.concat([reg, penduduk(person("3510120909700099", KK7, "SUKARNO WIRYOKUSUMO",
+                                           village=V2), *_crowd(100, "PARTO", V3, 500))])
+    c = row(link(tanah(parcel("35101200000003", "SUKARNO WIRYOKUSUMO", KODE_WILAYAH=V2),
+                       *local, *away), reg=reg2), "tanah", "35101200000003")
+    assert (c["method"], c["score"]) == (NAME_MATCH, 1.0)
+
+
+def test_at_most_fifty_pairs_are_compared_per_record():
+    # Eighty SLAMETs in the village and sixty in the district: the record is ambiguous, and no
+    # more than MAX_CANDIDATES pairs were scored for it over both passes.
+    reg = pl.concat([REGISTRY, penduduk(*_crowd(80, "SLAMET", V1), *_crowd(60, "SLAMET", V2, 300))])
+    stats: dict = {}
+    links = link_assets(reg, tanah(parcel("35101200000001", "SLAMET")), EMPTY_K, EMPTY_R,
+                        stats=stats)
+    assert row(links, "tanah", "35101200000001")["method"] == AMBIGUOUS
+    per_record = stats["pairs"].filter(pl.col("part") == "assets").group_by("rid").agg(pl.col("n").sum())
+    assert per_record["n"].max() <= 50
 
 
 def test_no_candidate_outside_the_district():
@@ -333,7 +410,7 @@ def test_namesakes_not_told_apart_are_ambiguous_with_both_candidates():
 
 def test_below_threshold_candidate_is_a_name_match_with_its_score():
     # A truncated name: similar, not enough to accept.
-    t = tanah(parcel("35101200000001", "RATNA KUMALA"))
+    t = tanah(parcel("35101200000001", "RATNA KUMALA", KODE_WILAYAH=V2))
     a = row(link(t), "tanah", "35101200000001")
     assert a["method"] == NAME_MATCH
     assert 0.80 <= a["score"] < 0.92
@@ -341,7 +418,7 @@ def test_below_threshold_candidate_is_a_name_match_with_its_score():
 
 
 def test_thresholds_are_arguments():
-    t = tanah(parcel("35101200000001", "RATNA KUMALA"))
+    t = tanah(parcel("35101200000001", "RATNA KUMALA", KODE_WILAYAH=V2))
     strict = row(link(t, review=0.95, accept=0.99), "tanah", "35101200000001")
     assert (strict["method"], strict["note"]) == (UNLINKED, "NO_CANDIDATE")
     loose = row(link(t, review=0.5, accept=0.6), "tanah", "35101200000001")
@@ -479,3 +556,11 @@ def test_nik_variants_are_all_single_edits():
     assert all(sum(a != b for a, b in zip(t, nik)) == 1 for t in subs)
     assert set(swaps) == {_swap(nik, i) for i in range(15) if nik[i] != nik[i + 1]}
 
+
+
+def test_the_same_input_gives_the_same_links_at_the_candidate_cut():
+    # 140 namesakes, more than MAX_CANDIDATES: which pairs are kept must not vary between runs.
+    reg = pl.concat([REGISTRY, penduduk(*_crowd(80, "SLAMET", V1), *_crowd(60, "SLAMET", V2, 300))])
+    t = tanah(parcel("35101200000001", "SLAMET"), parcel("35101200000002", "SLAMET RIYADI"))
+    runs = [link(t, reg=reg) for _ in range(3)]
+    assert all(r.equals(runs[0]) for r in runs[1:])

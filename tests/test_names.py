@@ -192,3 +192,33 @@ def test_old_and_new_spelling_meet_on_the_key(name):
 def test_muhammad_variants_meet(rest, variant):
     assert normalise_name(f"{variant} {rest}") == f"MUHAMMAD {rest}"
     assert name_key(f"{variant} {rest}") == name_key(f"MUHAMMAD {rest}")
+
+
+# --- typing errors and dropped parts: the matcher, not the normaliser, forgives them -----------
+_PARTS = ["SUPARMAN", "WIDODO", "KURNIAWATI", "HARYANTO", "SETYOWATI", "PRASETYO", "RAHMAWATI",
+          "KUSUMA", "WIBISONO", "LESTARI"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(_PARTS), min_size=2, max_size=3, unique=True),
+       st.integers(0, 10_000), st.sampled_from(["TYPO_CHANGE", "TYPO_DROP", "DROPPED_MIDDLE"]))
+def test_typing_errors_and_dropped_parts_still_find_the_person(parts, seed, kind):
+    import polars as pl
+
+    from assets.linkage.match import NAME_MATCH, link_assets
+    from test_linkage import EMPTY_K, EMPTY_R, parcel, penduduk, person, tanah
+
+    name = " ".join(parts)
+    letters = [i for i, c in enumerate(name) if c != " "]
+    i = letters[seed % len(letters)]
+    if kind == "TYPO_CHANGE":
+        written = name[:i] + ("A" if name[i] != "A" else "E") + name[i + 1:]
+    elif kind == "TYPO_DROP":
+        written = name[:i] + name[i + 1:]
+    else:
+        written = " ".join([parts[0], parts[-1]]) if len(parts) == 3 else name
+    reg = penduduk(person("3510120101800001", "3510120101900001", name))
+    links = link_assets(reg, tanah(parcel("35101200000001", written)), EMPTY_K, EMPTY_R)
+    got = links.filter(pl.col("source") == "tanah").row(0, named=True)
+    assert got["method"] == NAME_MATCH and got["nik"] == "3510120101800001"
+    assert got["score"] >= 0.80

@@ -12,6 +12,7 @@ from blocking joins on name-token keys inside the village (then the district), c
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 
 import numpy as np
 import polars as pl
@@ -54,7 +55,8 @@ ASSET_LINKS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 # --- tuning (the policy thresholds are arguments; these shape the scorer) -------------------------
-MAX_CANDIDATES = 50  # candidate pairs scored per record and pass, at most
+MAX_CANDIDATES = 50  # candidate pairs compared per record (NIK and name pairs together), at most
+CHUNK_RECORDS = 100_000  # records name-matched together (whole districts), bounding memory
 KEEP_FRACTION = 0.6  # a pair is scored only if its blocking weight is this share of the best's
 VILLAGE_KEY_CAP = 100  # a token key shared by more persons of a village does not block alone
 DISTRICT_KEY_CAP = 300  # the same within a district
@@ -64,9 +66,24 @@ PARTIAL_MAX = 0.95  # a name that is the other minus some parts scores at most t
 PARTIAL_COMMON_PENALTY = 0.10  # ...less this much when the shared parts are common names
 IDF_REFERENCE = 10.0  # shared parts whose idf adds up to this (or ln N) are fully distinctive
 RT_RW_AGREE = 0.05  # vehicle address RT and RW equal the person's (same village)
-RT_RW_DIFFER = -0.08  # vehicle address RT or RW differs from the person's (same village)
+RT_RW_DIFFER = -0.15  # vehicle address RT or RW differs from the person's (same village)
+OTHER_VILLAGE = -0.10  # a name candidate living in another village than the record's
+ELSEWHERE_PRIOR_N = 20  # pseudo-records (none from elsewhere) added to that share's estimate
+MAX_ELSEWHERE_ODDS = 0.01  # name-only acceptance: odds that a holder from elsewhere bears the name
 ADDRESS_AGREE = 0.02  # the person's street address is contained in the vehicle address
+NIK_DATE_TOLERANCE = 2  # a record NIK whose date part differs from the person's in more digits
+#                         than this (one typo or one swap) says the owner is someone else
 EPS = 1e-9
+
+
+# Candidate pairs scored, per record and stage, while `link_assets(..., stats=...)` runs.
+_PAIR_LOG: ContextVar[list | None] = ContextVar("_PAIR_LOG", default=None)
+
+
+def _log_pairs(pairs: pl.DataFrame, stage: str) -> None:
+    log = _PAIR_LOG.get()
+    if log is not None and pairs.height:
+        log.append(pairs.group_by("rid").len().with_columns(stage=pl.lit(stage)))
 
 
 # --- small helpers --------------------------------------------------------------------------------
@@ -190,12 +207,14 @@ def _address_scores(pairs: pl.DataFrame) -> pl.Series:
 
 
 def _score_pairs(
-    pairs: pl.DataFrame, recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame
+    pairs: pl.DataFrame, recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, stage: str = ""
 ) -> pl.DataFrame:
     """Join the record and person sides onto (rid, pid) pairs and add `score` (0-1)."""
+    _log_pairs(pairs, stage)
     p = pairs.select("rid", "pid").join(
         recs.select("rid", rkey="key", rtoks="toks", r_village="village", r_rt="r_rt",
-                    r_rw="r_rw", r_addr="r_addr"),
+                    r_rw="r_rw", r_addr="r_addr",
+                    r_nik=pl.col("nik_check") if "nik_check" in recs.columns else pl.lit(None, pl.String)),
         on="rid",
     ).join(
         reg.select("pid", "nik", "no_kk", pkey="key", ptoks="toks", p_village="village",
@@ -221,17 +240,30 @@ def _score_pairs(
         pl.when(same_village & differ).then(RT_RW_DIFFER)
         .when(same_village & agree).then(RT_RW_AGREE)
         .otherwise(0.0)
-        + pl.when(has_addr & (pl.col("addr_score") >= 0.9)).then(ADDRESS_AGREE).otherwise(0.0)
+        + pl.when(same_village & has_addr & (pl.col("addr_score") >= 0.9)).then(ADDRESS_AGREE)
+        .otherwise(0.0)
     )
+    # A valid NIK on the record that is nobody's in the registry (`nik_check`), whose birth-date
+    # part (digits 7-12) is not the person's beyond one typing error, is evidence against the
+    # pair: the owner is another person (a previous owner gone, a holder from elsewhere).
+    r_date = pl.col("r_nik").str.slice(6, 6).cast(pl.Int32, strict=False)
+    p_date = pl.col("nik").str.slice(6, 6).cast(pl.Int32, strict=False)
+    date_diff = pl.sum_horizontal(
+        ((r_date // 10**i) % 10 != (p_date // 10**i) % 10).cast(pl.Int8) for i in range(6)
+    )
+    other_person = (date_diff > NIK_DATE_TOLERANCE).fill_null(False)
     return p.with_columns(
-        score=(pl.col("name_score") + adjust).clip(0.0, 1.0).round(4)
+        score=pl.when(other_person).then(0.0)
+        .otherwise((pl.col("name_score") + adjust).clip(0.0, 1.0).round(4)),
+        nik_other=other_person,
     )
 
 
 # --- NIK linking ----------------------------------------------------------------------------------
 def _nik_candidates(
-    recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, agree: float, repair_agree: float
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+    recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, agree: float, repair_agree: float,
+    part: str = "assets",
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Exact and repaired NIK hits of records (`rid`, `nik`, `nik_raw`, `key`, `toks`).
 
     Returns (exact, repaired): `exact` has `rid`, `pid`, `agrees` for every record whose NIK is a
@@ -240,12 +272,12 @@ def _nik_candidates(
     A registry NIK is strong evidence, so an exact hit needs its names to agree at `agree` (the
     review threshold); a repaired NIK is a guess, and the person one edit away may be another
     person whose own row was rejected, so its names must agree at `repair_agree` (the accept
-    threshold).
+    threshold). The third frame counts the pairs compared per record (`rid`, `spent`).
     """
     exact = recs.filter(pl.col("nik").is_not_null()).select("rid", "nik").join(
         reg.select("pid", "nik"), on="nik"
     )
-    exact = _score_pairs(exact, recs, reg, idf).select(
+    exact = _score_pairs(exact, recs, reg, idf, f"{part}/nik_exact").select(
         "rid", "pid", agrees=(pl.col("name_score") >= agree - EPS) & pl.col("rkey").is_not_null()
     )
     done = exact.filter(pl.col("agrees")).select("rid")
@@ -257,10 +289,12 @@ def _nik_candidates(
     hits = nik_repair_hits(src, "rid", "text", reg["nik"]).join(
         reg.select("pid", "nik"), on="nik"
     )
-    repaired = _score_pairs(hits.select("rid", "pid"), recs, reg, idf).filter(
+    repaired = _score_pairs(hits.select("rid", "pid"), recs, reg, idf, f"{part}/nik_repair").filter(
         (pl.col("name_score") >= repair_agree - EPS) & pl.col("rkey").is_not_null()
+        & (pl.col("r_village") == pl.col("p_village"))
     ).select("rid", "pid")
-    return exact, repaired
+    spent = pl.concat([exact.select("rid"), hits.select("rid")]).group_by("rid").agg(spent=pl.len())
+    return exact, repaired, spent
 
 
 # --- name linking ---------------------------------------------------------------------------------
@@ -308,7 +342,7 @@ def _name_keys(df: pl.DataFrame, id_col: str) -> pl.DataFrame:
 
 def _candidate_pairs(
     recs: pl.DataFrame, rkeys: pl.DataFrame, reg: pl.DataFrame, pkeys: pl.DataFrame,
-    level: str, cap: int,
+    level: str, cap: int, budget: pl.DataFrame | None = None, other_villages: bool = False,
 ) -> pl.DataFrame:
     """Blocking join: (rid, pid) pairs sharing a key in the same block, at most MAX_CANDIDATES.
 
@@ -317,6 +351,11 @@ def _candidate_pairs(
     more than `cap` persons of the block is left out: it tells nobody apart. Each shared key
     weighs ln(block size / its frequency) + 1; pairs below KEEP_FRACTION of the record's best
     weight are not scored.
+
+    With `budget` (`rid`, `budget`: pairs the record may still have scored) at most that many
+    pairs are kept, so that a record never has more than MAX_CANDIDATES pairs compared in all;
+    with `other_villages`, persons of the record's own village are left out (the village pass
+    scored them).
     """
     rb = recs.lazy().select("rid", b=pl.col(level).hash(7))
     pb = reg.lazy().select("pid", b=pl.col(level).hash(7)).join(
@@ -344,11 +383,26 @@ def _candidate_pairs(
     first = join(rk.filter(pl.col("kind") != TOKEN), pk.filter(pl.col("kind") != TOKEN))
     rest = rk.join(first.lazy().select("rid").unique(), on="rid", how="anti")
     second = join(rest, pk)
+    # Rounded: a sum's last bits depend on the order it was added up in.
+    pairs = pl.concat([first, second]).with_columns(pl.col("w").round(9)).filter(
+        pl.col("w") >= KEEP_FRACTION * pl.col("w").max().over("rid")
+    )
+    limit = pl.lit(MAX_CANDIDATES)
+    if other_villages:
+        pairs = (
+            pairs.join(recs.select("rid", _rv="village"), on="rid")
+            .join(reg.select("pid", _pv="village"), on="pid")
+            .filter(pl.col("_rv") != pl.col("_pv"))
+        )
+    if budget is not None:
+        pairs = pairs.join(budget, on="rid", how="left")
+        limit = pl.min_horizontal(limit, pl.col("budget").fill_null(MAX_CANDIDATES))
+    # Best weight first, ties by person (the registry row order): the same input always gives
+    # the same pairs.
     return (
-        pl.concat([first, second])
-        .filter(pl.col("w") >= KEEP_FRACTION * pl.col("w").max().over("rid"))
-        .with_columns(_r=pl.col("w").rank("ordinal", descending=True).over("rid"))
-        .filter(pl.col("_r") <= MAX_CANDIDATES)
+        pairs.sort(["rid", "w", "pid"], descending=[False, True, False])
+        .with_columns(_r=pl.int_range(1, pl.len() + 1).over("rid"))
+        .filter(pl.col("_r") <= limit)
         .select("rid", "pid")
     )
 
@@ -382,29 +436,122 @@ def _decide(scored: pl.DataFrame, accept: float, review: float, margin: float) -
 def _name_pass(
     recs: pl.DataFrame, rkeys: pl.DataFrame, reg: pl.DataFrame, pkeys: pl.DataFrame,
     idf: pl.DataFrame, level: str, cap: int, accept: float, review: float, margin: float,
-) -> pl.DataFrame:
-    pairs = _candidate_pairs(recs, rkeys, reg, pkeys, level, cap)
-    scored = _score_pairs(pairs, recs, reg, idf)
-    return _decide(scored, accept, review, margin)
+    commonness: pl.DataFrame, spent: pl.DataFrame, before: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Candidates of one block level, scored and decided: (decisions, scored pairs).
+
+    `before`: the pairs the village pass scored; the district pass adds persons of other
+    villages within what is left of each record's MAX_CANDIDATES and decides over both.
+    `spent`: pairs already compared per record (`rid`, `spent`), NIK pairs and village pairs.
+    """
+    if before is not None:
+        before = before.join(recs.select("rid"), on="rid", how="semi")
+    budget = spent.select("rid", budget=MAX_CANDIDATES - pl.col("spent"))
+    pairs = _candidate_pairs(recs, rkeys, reg, pkeys, level, cap, budget, before is not None)
+    scored = _score_pairs(pairs, recs, reg, idf, f"assets/{level}")
+    # A namesake in another village is a candidate, never a link on the name alone.
+    # A name borne by many across the registry, in a source whose records often lie outside
+    # their holder's village, is held below `accept`: a holder from elsewhere may bear it.
+    scored = _with_elsewhere_odds(
+        scored.join(recs.select("rid", "source"), on="rid"), reg, commonness
+    )
+    elsewhere = pl.col("odds") > MAX_ELSEWHERE_ODDS
+    score = pl.col("score") + pl.when(pl.col("r_village") != pl.col("p_village")).then(
+        OTHER_VILLAGE).otherwise(0.0)
+    score = pl.when(elsewhere).then(pl.min_horizontal(score, pl.lit(accept - 0.01))).otherwise(score)
+    scored = scored.with_columns(score=score.clip(0.0, 1.0).round(4)).select(
+        "rid", "nik", "no_kk", "score"
+    )
+    if before is not None:
+        scored = pl.concat([before, scored])
+    return _decide(scored, accept, review, margin), scored
+
+
+def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame) -> pl.DataFrame:
+    """Per source, the share p of NIK-linked records whose person lives outside the record's
+    village: how often a holder is from elsewhere. Shrunk towards 0 by ELSEWHERE_PRIOR_N
+    pseudo-records, so that a handful of NIK links does not make every name suspect."""
+    linked = exact.join(recs.select("rid", "source", "village"), on="rid").join(
+        reg.select("pid", p_village="village"), on="pid"
+    )
+    share = linked.group_by("source").agg(
+        p=(pl.col("village") != pl.col("p_village")).sum() / (pl.len() + ELSEWHERE_PRIOR_N)
+    )
+    return recs.select(pl.col("source").unique()).join(share, on="source", how="left").select(
+        "source", p=pl.col("p").fill_null(0.0)
+    )
+
+
+def _with_elsewhere_odds(scored: pl.DataFrame, reg: pl.DataFrame, share: pl.DataFrame) -> pl.DataFrame:
+    """Add `odds`: that a record of this name in this village belongs to a holder from elsewhere
+    rather than to the village's namesake. λ, the expected number of persons bearing the
+    candidate's name in a village of that size, is its registry count × village size / registry
+    size; odds = p/(1-p) × λ."""
+    n = max(reg.height, 1)
+    counts = reg.group_by(pkey="key").agg(_c=pl.len()).drop_nulls()
+    size = reg.group_by(p_village="village").agg(_size=pl.len())
+    return (
+        scored.join(counts, on="pkey", how="left")
+        .join(size, on="p_village", how="left")
+        .join(share, on="source", how="left")
+        .with_columns(
+            odds=(pl.col("p") / (1.0 - pl.col("p")) * pl.col("_c") * pl.col("_size") / n).fill_null(0.0)
+        )
+        .drop("_c", "_size", "p")
+    )
 
 
 def _name_links(
     recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame,
-    accept: float, review: float, margin: float,
+    accept: float, review: float, margin: float, commonness: pl.DataFrame, spent: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Village pass, then a district pass for records the village did not settle."""
-    rkeys = _name_keys(recs, "rid")
+    """Village pass, then a district pass for records the village did not settle.
+
+    Records are taken a group of districts at a time (at most CHUNK_RECORDS records), which
+    bounds the memory of the blocking joins; the result does not depend on the grouping.
+    """
     pkeys = _name_keys(reg, "pid")
-    village = _name_pass(
-        recs, rkeys, reg, pkeys, idf, "village", VILLAGE_KEY_CAP, accept, review, margin
+    sizes = recs.group_by("district").len().sort("district")
+    group = (sizes["len"].cum_sum() - sizes["len"]) // CHUNK_RECORDS
+    chunk_of = sizes.select("district", _chunk=group)
+    recs = recs.join(chunk_of, on="district", how="left").with_columns(pl.col("_chunk").fill_null(0))
+    out = [
+        _name_links_chunk(part.drop("_chunk"), reg, pkeys, idf, accept, review, margin,
+                          commonness, spent)
+        for part in recs.partition_by("_chunk", maintain_order=True)
+    ]
+    if not out:
+        return _decide(pl.DataFrame(schema={"rid": pl.UInt32, "nik": pl.String, "no_kk": pl.String,
+                                             "score": pl.Float64}), accept, review, margin)
+    return pl.concat(out)
+
+
+def _name_links_chunk(
+    recs: pl.DataFrame, reg: pl.DataFrame, pkeys: pl.DataFrame, idf: pl.DataFrame,
+    accept: float, review: float, margin: float, commonness: pl.DataFrame, spent: pl.DataFrame,
+) -> pl.DataFrame:
+    rkeys = _name_keys(recs, "rid")
+    spent = spent.join(recs.select("rid"), on="rid", how="semi")
+    village, v_scored = _name_pass(
+        recs, rkeys, reg, pkeys, idf, "village", VILLAGE_KEY_CAP, accept, review, margin,
+        commonness, spent,
     )
+    spent = pl.concat([
+        spent.select("rid", pl.col("spent").cast(pl.UInt32)),
+        v_scored.group_by("rid").agg(spent=pl.len().cast(pl.UInt32)),
+    ]).group_by("rid").agg(pl.col("spent").sum())
     settled = village.filter(
         (pl.col("outcome") == "ACCEPT")
         | ((pl.col("outcome") == "AMBIGUOUS") & (pl.col("best") >= accept - EPS))
     )
+    if 1.0 + OTHER_VILLAGE < accept - EPS:
+        # The district can only accept a namesake of another village if its score can reach
+        # `accept`; when it cannot, its result is used only where the village had nothing.
+        settled = village.filter(pl.col("outcome") != "NONE")
     rest = recs.join(settled.select("rid"), on="rid", how="anti")
-    district = _name_pass(
-        rest, rkeys, reg, pkeys, idf, "district", DISTRICT_KEY_CAP, accept, review, margin
+    district, _ = _name_pass(
+        rest, rkeys, reg, pkeys, idf, "district", DISTRICT_KEY_CAP, accept, review, margin,
+        commonness, spent, before=v_scored,
     )
     # The district wins where it accepts, or where the village had nothing to offer.
     village_has = village.filter(pl.col("outcome") != "NONE").select("rid")
@@ -452,7 +599,7 @@ def _link_asset_records(
 ) -> pl.DataFrame:
     company = pl.col("npwp").is_not_null()
     persons = recs.filter(~company)
-    exact, repaired = _nik_candidates(persons, reg, idf, review, accept)
+    exact, repaired, spent = _nik_candidates(persons, reg, idf, review, accept)
     exact_ok = exact.filter("agrees").group_by("rid").agg(pl.col("pid").first())
     conflict = exact.filter(~pl.col("agrees")).select("rid").unique().with_columns(
         conflict=pl.lit(True)
@@ -470,8 +617,11 @@ def _link_asset_records(
     )
     to_name = persons.join(nik_links.select("rid"), on="rid", how="anti").filter(
         pl.col("in_scope") & pl.col("key").is_not_null()
-    )
-    names = _name_links(to_name, reg, idf, accept, review, margin)
+    ).join(conflict, on="rid", how="left").with_columns(
+        nik_check=pl.when(pl.col("conflict").is_null()).then(pl.col("nik"))
+    ).drop("conflict")
+    commonness = _elsewhere_share(persons, exact.filter("agrees"), reg)
+    names = _name_links(to_name, reg, idf, accept, review, margin, commonness, spent)
 
     out = (
         recs.select("rid", "source", "row_number", "record_id", "npwp", "in_scope")
@@ -537,7 +687,7 @@ def _link_housing(
     rows = _with_key(rows, "name")
     kks = reg.select(pl.col("no_kk").unique())
     rows = rows.with_columns(kk_found=pl.col("record_id").is_in(kks["no_kk"].implode()))
-    exact, repaired = _nik_candidates(rows, reg, idf, review, accept)
+    exact, repaired, _ = _nik_candidates(rows, reg, idf, review, accept, "rumah")
     member = reg.select("pid", p_kk="no_kk", p_nik="nik")
     kk_of = rows.select("rid", "record_id")
 
@@ -558,7 +708,9 @@ def _link_housing(
     by_name_pairs = pending.select("rid", no_kk="record_id").join(
         reg.select("pid", "no_kk"), on="no_kk"
     )
-    by_name = _decide(_score_pairs(by_name_pairs, rows, reg, idf), 1.0, review, margin)
+    by_name = _decide(
+        _score_pairs(by_name_pairs, rows, reg, idf, "rumah/head_name"), 1.0, review, margin
+    )
     # Two members with the head's name (a father and his son): the head is a member either way;
     # the better-scoring one (then the lower NIK) is named.
     head_name = by_name.filter(pl.col("outcome") != "NONE").select(
@@ -610,13 +762,38 @@ def link_assets(
     accept: float = 0.92,
     review: float = 0.80,
     margin: float = 0.05,
+    stats: dict | None = None,
 ) -> pl.DataFrame:
     """The `asset_links` frame: one row per `tanah`, `kendaraan` and `rumah` row, in that order.
 
     Columns (ASSET_LINKS_SCHEMA): source, row_number, record_id, nik, no_kk, method, score, note,
     candidates. `accept`, `review` and `margin` are the policy's name thresholds; a NIK's name
     "agrees" with the registry name when its name score reaches `review`.
+
+    `stats`, when given, receives `pairs`: the candidate pairs scored, one row per record and
+    stage (`part` `assets` or `rumah`, `rid` the record's index within its part, `stage`, `n`).
     """
+    if stats is None:
+        return _link_assets(penduduk, tanah, kendaraan, rumah, accept, review, margin)
+    log: list = []
+    token = _PAIR_LOG.set(log)
+    try:
+        links = _link_assets(penduduk, tanah, kendaraan, rumah, accept, review, margin)
+    finally:
+        _PAIR_LOG.reset(token)
+    empty = pl.DataFrame(schema={"rid": pl.UInt32, "len": pl.UInt32, "stage": pl.String})
+    pairs = pl.concat([f.cast({"rid": pl.UInt32, "len": pl.UInt32}) for f in log] or [empty])
+    stats["pairs"] = pairs.select(
+        part=pl.col("stage").str.split("/").list.get(0), rid="rid",
+        stage=pl.col("stage").str.split("/").list.get(1), n="len",
+    )
+    return links
+
+
+def _link_assets(
+    penduduk: pl.DataFrame, tanah: pl.DataFrame, kendaraan: pl.DataFrame, rumah: pl.DataFrame,
+    accept: float, review: float, margin: float,
+) -> pl.DataFrame:
     if not (0.0 <= review <= accept <= 1.0) or margin < 0:
         raise ValueError("thresholds must satisfy 0 <= review <= accept <= 1 and margin >= 0")
     reg = _registry(penduduk)
