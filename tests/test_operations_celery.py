@@ -1,8 +1,8 @@
 """Distributed execution: a load run through two local dagster-celery workers equals an in-process run.
 
-The broker is kombu's filesystem transport and the result backend Celery's file backend, so the
-test needs no server; production points the same executor at RabbitMQ or Redis
-(docs/operations.md).
+Broker and result backend are files on the local filesystem (SQLite, transactional: kombu's plain
+`filesystem://` transport can hand a worker a half-written message), so the test needs no server;
+production points the same executor at RabbitMQ or Redis (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -29,21 +29,12 @@ TABLES = ("households", "household_reasons", "score_components", "members", "ass
 
 
 def _celery_settings(root: Path) -> dict:
-    queue = root / "broker"
-    for sub in ("queue", "processed"):
-        (queue / sub).mkdir(parents=True, exist_ok=True)
-    (root / "results").mkdir(exist_ok=True)
+    """A broker and result backend in SQLite files: real inter-process queues with transactions,
+    so a worker never reads a half-written message (kombu's plain filesystem transport can)."""
     return {
-        "broker": "filesystem://",
-        "backend": f"file://{root / 'results'}",
+        "broker": f"sqla+sqlite:///{root / 'broker.sqlite'}",
+        "backend": f"db+sqlite:///{root / 'results.sqlite'}",
         "config_source": {
-            "broker_transport_options": {
-                "data_folder_in": str(queue / "queue"),
-                "data_folder_out": str(queue / "queue"),
-                "data_folder_processed": str(queue / "processed"),
-                "control_folder": str(queue / "control"),
-                "polling_interval": 0.1,
-            },
             "worker_prefetch_multiplier": 1,
         },
     }
