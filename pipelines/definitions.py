@@ -2,14 +2,14 @@
 
 The flow, stage by stage (each stage is one folder of `assets/`):
 
-    ingest       raw_<extract>, raw_<extract>_file, policy, load_info
+    ingest       raw_<extract>, raw_<extract>_file, extract_files, policy, load_info
     validation   wilayah, <extract> (typed), <extract>_quarantine, penduduk_flags, quarantine
     linkage      asset_links
     eligibility  members, households, household_reasons, score_components
     publishing   warehouse (DuckDB mart.*), district_exports (Parquet per district)
 
 Blocking asset checks stop a load before publishing: `extracts_not_empty` (on
-`raw_penduduk_file`), `quarantine_rate_within_policy` (on `quarantine`),
+`extract_files`), `quarantine_rate_within_policy` (on `quarantine`),
 `valid_nik_share_within_policy` (on `penduduk_quarantine`), `link_rate_stable` (on `asset_links`)
 and `decisions_are_explained` (on `households`); `exports_match_warehouse` (on `district_exports`)
 reports after publishing.
@@ -28,7 +28,7 @@ import os
 import dagster as dg
 
 from assets.eligibility.assets import eligibility, eligibility_checks
-from assets.ingest.assets import ingest_assets, ingest_checks, load_info, policy
+from assets.ingest.assets import extract_files, ingest_assets, ingest_checks, load_info, policy
 from assets.linkage.assets import asset_links, linkage_checks
 from assets.publishing.assets import district_exports, publishing_checks, warehouse
 from assets.validation.assets import validation_assets, validation_checks
@@ -38,6 +38,7 @@ from pipelines.resources import ENV_WORK, PROJECT_ROOT, FrameIOManager, Perlinso
 
 ALL_ASSETS = [
     *ingest_assets,
+    extract_files,
     policy,
     load_info,
     *validation_assets,

@@ -10,6 +10,7 @@ EXPECTED = {
     "ingest": {
         *(f"raw_{n}" for n in ("penduduk", "tanah", "kendaraan", "rumah", "wilayah")),
         *(f"raw_{n}_file" for n in ("penduduk", "tanah", "kendaraan", "rumah", "wilayah")),
+        "extract_files",
         "policy",
         "load_info",
     },
@@ -52,7 +53,7 @@ def test_blocking_checks_guard_publication():
     graph = defs.resolve_asset_graph()
     checks = {key.name: key.asset_key.to_user_string() for key in graph.asset_check_keys}
     assert checks == {
-        "extracts_not_empty": "raw_penduduk_file",
+        "extracts_not_empty": "extract_files",
         "quarantine_rate_within_policy": "quarantine",
         "valid_nik_share_within_policy": "penduduk_quarantine",
         "link_rate_stable": "asset_links",

@@ -84,27 +84,34 @@ def load_info(settings: PerlinsosSettings, wilayah: pl.DataFrame) -> dg.Output[d
     return dg.Output(load, metadata={"load_id": load["load_id"], "load_date": load_date.isoformat(), "scope": scope})
 
 
-@dg.asset_check(
-    asset="raw_penduduk_file",
-    blocking=True,
-    additional_ins={f"raw_{name}_file": dg.AssetIn(f"raw_{name}_file") for name in EXTRACTS if name != "penduduk"},
-    description="Blocks the load when an extract holds no data row: an empty land or vehicle file "
-    "would make owners look asset-free and eligible, an empty registry would dissolve every household.",
+@dg.asset(
+    group_name=GROUP,
+    description="The five extract files of the load: name, SHA-256, data rows and extra columns of each.",
 )
-def extracts_not_empty(
+def extract_files(
     raw_penduduk_file: dict,
     raw_tanah_file: dict,
     raw_kendaraan_file: dict,
     raw_rumah_file: dict,
     raw_wilayah_file: dict,
-) -> dg.AssetCheckResult:
-    rows = {
-        "penduduk": raw_penduduk_file["rows"],
-        "tanah": raw_tanah_file["rows"],
-        "kendaraan": raw_kendaraan_file["rows"],
-        "rumah": raw_rumah_file["rows"],
-        "wilayah": raw_wilayah_file["rows"],
+) -> dict[str, dict]:
+    return {
+        "penduduk": raw_penduduk_file,
+        "tanah": raw_tanah_file,
+        "kendaraan": raw_kendaraan_file,
+        "rumah": raw_rumah_file,
+        "wilayah": raw_wilayah_file,
     }
+
+
+@dg.asset_check(
+    asset=extract_files,
+    blocking=True,
+    description="Blocks the load when an extract holds no data row: an empty land or vehicle file "
+    "would make owners look asset-free and eligible, an empty registry would dissolve every household.",
+)
+def extracts_not_empty(extract_files: dict[str, dict]) -> dg.AssetCheckResult:
+    rows = {name: info["rows"] for name, info in extract_files.items()}
     empty = [name for name, n in rows.items() if n == 0]
     return dg.AssetCheckResult(
         passed=not empty,

@@ -56,19 +56,8 @@ def warehouse(
     households: pl.DataFrame,
     household_reasons: pl.DataFrame,
     score_components: pl.DataFrame,
-    raw_penduduk_file: dict,
-    raw_tanah_file: dict,
-    raw_kendaraan_file: dict,
-    raw_rumah_file: dict,
-    raw_wilayah_file: dict,
+    extract_files: dict[str, dict],
 ):
-    extract_files = {
-        "penduduk": raw_penduduk_file,
-        "tanah": raw_tanah_file,
-        "kendaraan": raw_kendaraan_file,
-        "rumah": raw_rumah_file,
-        "wilayah": raw_wilayah_file,
-    }
     started = time.perf_counter()
     row = load_row(load_info, policy.version, extract_files, quarantine)
     counts = publish_warehouse(

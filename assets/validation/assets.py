@@ -119,30 +119,14 @@ validation_assets.append(quarantine)
 @dg.asset_check(
     asset=quarantine,
     blocking=True,
-    additional_ins={
-        name: dg.AssetIn(name)
-        for name in ("policy", *(f"raw_{n}_file" for n in ("penduduk", "tanah", "kendaraan", "rumah", "wilayah")))
-    },
+    additional_ins={"policy": dg.AssetIn("policy"), "extract_files": dg.AssetIn("extract_files")},
     description="Blocks publication when an extract has more rejected rows than the policy's "
     "quarantine.max_rate allows: a delivery that bad must be looked at before anything is published.",
 )
 def quarantine_rate_within_policy(
-    quarantine: pl.DataFrame,
-    policy,
-    raw_penduduk_file: dict,
-    raw_tanah_file: dict,
-    raw_kendaraan_file: dict,
-    raw_rumah_file: dict,
-    raw_wilayah_file: dict,
+    quarantine: pl.DataFrame, policy, extract_files: dict[str, dict]
 ) -> dg.AssetCheckResult:
-    files = {
-        "penduduk": raw_penduduk_file,
-        "tanah": raw_tanah_file,
-        "kendaraan": raw_kendaraan_file,
-        "rumah": raw_rumah_file,
-        "wilayah": raw_wilayah_file,
-    }
-    rates = rejected_rates(quarantine, {name: info["rows"] for name, info in files.items()})
+    rates = rejected_rates(quarantine, {name: info["rows"] for name, info in extract_files.items()})
     over = sorted(name for name, rate in rates.items() if rate > policy.quarantine_max_rate)
     return dg.AssetCheckResult(
         passed=not over,
