@@ -243,7 +243,8 @@ def evaluate(links: pl.DataFrame, truth: dict[str, pl.DataFrame], reg_niks: pl.S
                            ident=pl.col("ident").fill_null(False))
         d = d.with_columns(correct=pl.col("auto") & (pl.col("got") == pl.col("owner")).fill_null(False))
         n_auto = d["auto"].sum()
-        amb = d.filter(pl.col("linkable") & ~pl.col("ident"))
+        # Records rejected by validation have no link row: never linked, not counted as untold.
+        amb = d.filter(pl.col("linkable") & ~pl.col("ident") & pl.col("method").is_not_null())
         summary.append({
             "source": s, "records": d.height,
             "auto_share": n_auto / max(d.height, 1),
@@ -251,7 +252,8 @@ def evaluate(links: pl.DataFrame, truth: dict[str, pl.DataFrame], reg_niks: pl.S
             "false_links": int(n_auto - d["correct"].sum()),
             "recall_identifiable": d.filter("ident")["correct"].mean() if d["ident"].any() else None,
             "recall_linkable": d.filter("linkable")["correct"].mean() if d["linkable"].any() else None,
-            "not_identifiable_share": (~d.filter("linkable")["ident"]).mean() if d["linkable"].any() else None,
+            "not_identifiable_share": (amb.height / max(d.filter(pl.col("linkable") & pl.col("method").is_not_null()).height, 1))
+            if d["linkable"].any() else None,
             "untold_ambiguous_with_owner": (amb.filter((pl.col("method") == "AMBIGUOUS") & pl.col("in_cand")).height
                                             / max(amb.height, 1)) if s != "rumah" else None,
             "untold_guessed": amb["auto"].sum() if s != "rumah" else None,

@@ -66,6 +66,50 @@ def variant_kinds(rng: np.random.Generator, n: int, p: float, extra_old: np.ndar
     return k
 
 
+# Where a household's parcels lie: house plots nearly always in the home village; farm land
+# (sawah, kebun) more often in another village, nearly always of the same district, because
+# absentee ("guntai") farm land, held by someone living in another kecamatan, is barred by law
+# (PP 224/1961) except from an adjacent kecamatan. See README.md.
+AWAY_P = np.array([0.02, 0.15, 0.15])  # per parcel type (house plot, sawah, kebun): outside the home village
+OTHER_DISTRICT_P = np.array([0.30, 0.10, 0.10])  # of those, the share lying in another district
+
+
+def parcel_villages(rng: np.random.Generator, home: np.ndarray, typ: np.ndarray,
+                    scope_villages: list[str]) -> np.ndarray:
+    """The village (index into `scope_villages`) of each parcel of a holder living in `home`.
+
+    Outside the home village a parcel lies in another village of the same district, or (less
+    often) in a village of the nearest other district of the scope by code; a district with one
+    village only, or a scope of one district, keeps the parcel at home."""
+    n = len(home)
+    dist = np.array([c[:8] for c in scope_villages])
+    codes_d, d_idx = np.unique(dist, return_inverse=True)
+    by_d = [np.nonzero(d_idx == k)[0] for k in range(len(codes_d))]
+    away = rng.random(n) < AWAY_P[typ]
+    other_d = away & (rng.random(n) < OTHER_DISTRICT_P[typ])
+    u = rng.random(n)
+    out = home.copy()
+    hd = d_idx[home]
+    for k, members in enumerate(by_d):  # loops over districts only
+        # same district, another village
+        sel = np.nonzero(away & ~other_d & (hd == k))[0]
+        if len(members) > 1 and len(sel):
+            pos = np.searchsorted(members, home[sel])
+            step = 1 + np.floor(u[sel] * (len(members) - 1)).astype(np.int64)
+            out[sel] = members[(pos + step) % len(members)]
+        # another district: the nearest one by code (either side), any of its villages
+        sel = np.nonzero(other_d & (hd == k))[0]
+        if len(by_d) > 1 and len(sel):
+            near = [j for j in (k - 1, k + 1) if 0 <= j < len(by_d)]
+            j = np.array(near)[np.floor(u[sel] * len(near)).astype(np.int64)]
+            v = rng.random(len(sel))
+            sizes = np.array([len(by_d[x]) for x in range(len(by_d))])
+            first = np.array([by_d[x][0] for x in range(len(by_d))])
+            # villages of a district are contiguous in `scope_villages` (sorted codes)
+            out[sel] = first[j] + np.floor(v * sizes[j]).astype(np.int64)
+    return out
+
+
 def build_tanah(rng: np.random.Generator, W: World, scope_villages: list[str], outside_villages: list[str],
                 load_days: int) -> pl.DataFrame:
     H = W.h_n
@@ -89,7 +133,7 @@ def build_tanah(rng: np.random.Generator, W: World, scope_villages: list[str], o
     fi = np.clip(np.where(typ == 1, 2, 0) + rng.integers(0, 5, n), 0, 6)
     njop = np.where(typ == 0, njop_house[hi], njop_farm[fi])
     holder = adult_member(rng, W, hh, 0.70, 0.12)
-    village = np.where(rng.random(n) < 0.9, W.h_village[hh], rng.integers(0, len(scope_villages), n))
+    village = parcel_villages(rng, W.h_village[hh], typ, scope_villages)
     lo = np.maximum(days_of(date(1975, 1, 1)), W.birth[holder] + 18 * 366)
     hi_d = load_days - 1
     lo = np.minimum(lo, hi_d - 30)

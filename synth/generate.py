@@ -360,30 +360,58 @@ def _asset_truth(W: World, df: pl.DataFrame, id_col: str, nik_col: str, log: pl.
     cnt_v = reg.group_by(["v", "g", "h"]).len()
     qv = pl.DataFrame({"v": own_v, "g": rec_rtrw if vehicles else np.zeros(n, np.int64), "h": canon_h})
     c_v = qv.join(cnt_v, on=["v", "g", "h"], how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
-    # land lying in another village than the holder's: counted over the holder's district
+    # Land lying in another village than the holder's. Linkage searches the record's village, then
+    # its district (policy.md): in another village of the holder's district the name must be
+    # unique among the district's persons (and so absent from the parcel's village); in another
+    # district the holder is outside every block searched, so the name cannot find them.
     dist = np.array([int(c.split(".")[2]) for c in W.village_codes])
     reg_d = pl.DataFrame({"d": dist[vill[surv]], "h": name_h[surv]}).group_by(["d", "h"]).len()
-    qd = pl.DataFrame({"d": dist[np.maximum(own_v, 0)], "h": canon_h})
+    rec_d = np.where(rec_v >= 0, dist[np.maximum(rec_v, 0)], -1)
+    qd = pl.DataFrame({"d": rec_d, "h": canon_h})
     c_d = qd.join(reg_d, on=["d", "h"], how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
     reg_rv = pl.DataFrame({"v": vill[surv], "h": name_h[surv]}).group_by(["v", "h"]).len()
     c_rv = pl.DataFrame({"v": rec_v, "h": canon_h}).join(reg_rv, on=["v", "h"], how="left", maintain_order="left")[
         "len"].fill_null(0).to_numpy()
     same_v = own_v == rec_v
-    name_unique = np.where(same_v | vehicles, c_v == 1, (c_d == 1) & (c_rv == 0))
-    # repairable typos: exactly one surviving registry NIK one edit away whose name agrees
+    same_d = (rec_d >= 0) & (dist[np.maximum(own_v, 0)] == rec_d)
+    if vehicles:
+        name_unique = c_v == 1
+    else:
+        name_unique = np.where(same_v, c_v == 1, same_d & (c_d == 1) & (c_rv == 0))
+    # Repairable NIKs: exactly one surviving registry NIK one edit away whose name agrees. The text
+    # repaired is the typed NIK, whether still valid (a typo) or dropped by validation as invalid
+    # (NIK_BAD_DATE, NIK_SERIAL_ZERO, NIK_UNKNOWN_PROVINCE, NIK_LETTERS: the linkage repairs the
+    # cleaned `_RAW` text); only 16-character texts, and a letter among them stands for any digit.
     repair = np.zeros(n, bool)
-    ti = np.nonzero(typo & has_owner & ~dropped)[0]
+    n16 = (raw.str.len_chars() == 16).fill_null(False).to_numpy()
+    n_other = raw.str.count_matches(r"[^0-9]").fill_null(99).to_numpy()
+    ti = np.nonzero(has_owner & present & n16 & (n_other == 0) & (typo | dropped))[0]
+    li = np.nonzero(has_owner & present & n16 & (n_other == 1) & dropped)[0]
+    width = 16 * 9 + 15
+    nb = np.full((len(ti) + len(li), width), -1, np.int64)
     if len(ti):
-        nb = D.one_edit_neighbours(raw_i[ti])
+        nb[:len(ti)] = D.one_edit_neighbours(raw_i[ti])
+    if len(li):
+        lt = raw.gather(li)
+        place = 15 - lt.str.find(r"[^0-9]").cast(pl.Int64).to_numpy()
+        zero = lt.str.replace(r"[^0-9]", "0").cast(pl.Int64).to_numpy()
+        nb[len(ti):, :10] = zero[:, None] + np.arange(10)[None, :] * (10 ** place)[:, None]
+    rows = np.r_[ti, li].astype(np.int64)
+    if len(rows):
         reg_nik = W.nik[surv]
         order = np.argsort(reg_nik)
         sorted_nik = reg_nik[order]
         pos = np.clip(np.searchsorted(sorted_nik, nb), 0, len(sorted_nik) - 1)
-        hit = sorted_nik[pos] == nb
+        hit = (sorted_nik[pos] == nb) & (nb >= 0)
         person = surv[order[pos]]
-        agree = hit & (name_h[person] == canon_h[ti][:, None])
-        repair[ti] = agree.sum(axis=1) == 1
+        agree = hit & (name_h[person] == canon_h[rows][:, None])
+        repair[rows] = agree.sum(axis=1) == 1
     alive_row = has_owner & survive[own]
+    # a record whose own row is rejected by validation (planted dirt) never reaches linkage
+    rejected = np.zeros(n, bool)
+    r = log.filter(pl.col("action") == rules.ROW_REJECTED)["_rid"].to_numpy()
+    rejected[pos_of[r]] = True
+    alive_row &= ~rejected
     nonreg_ok = (kind == "COMPANY") | df["_oos"].to_numpy() | (present & ~dropped & ~typo & (raw_i > 0)) | (c_rv == 0)
     ident = np.where(has_owner, alive_row & (usable | repair | name_unique), nonreg_ok)
     return pl.DataFrame({

@@ -354,9 +354,9 @@ def test_a_name_borne_by_many_is_held_below_accept_where_holders_often_live_else
     local = [parcel(f"351012000001{i:02d}", "SITI AMINAH", SITI) for i in range(30)]
     a = row(link(tanah(record, *local), reg=reg), "tanah", "35101200000001")
     assert (a["method"], a["nik"], a["score"]) == (NAME_MATCH, BUDI, 1.0)
-    # Half the holders found by NIK hold parcels in another village: a parcel under a common
-    # name may well be a holder's from elsewhere. Budi is a candidate only.
-    away = [parcel(f"351012000002{i:02d}", "SITI AMINAH", SITI, KODE_WILAYAH=V2) for i in range(30)]
+    # Half the holders found by NIK hold parcels in another district: a parcel under a name
+    # common in the regency may well be a holder's from there. Budi is a candidate only.
+    away = [parcel(f"351012000002{i:02d}", "SITI AMINAH", SITI, KODE_WILAYAH=V3) for i in range(30)]
     b = row(link(tanah(record, *local, *away), reg=reg), "tanah", "35101200000001")
     assert (b["method"], b["nik"]) == (NAME_MATCH, BUDI) and 0.80 <= b["score"] < 0.92
     # A name borne by one person of a large registry stays acceptable in the same load.
@@ -564,3 +564,36 @@ def test_the_same_input_gives_the_same_links_at_the_candidate_cut():
     t = tanah(parcel("35101200000001", "SLAMET"), parcel("35101200000002", "SLAMET RIYADI"))
     runs = [link(t, reg=reg) for _ in range(3)]
     assert all(r.equals(runs[0]) for r in runs[1:])
+
+
+def test_namesakes_in_the_district_hold_a_name_where_holders_live_next_door():
+    # Half the holders found by NIK hold parcels in another village of their own district (V2).
+    # BUDI SANTOSO is unique in V1: with no namesake elsewhere in the district, the name is
+    # trusted; with namesakes in V2 the parcel may be theirs, and Budi is a candidate only.
+    local = [parcel(f"351012000001{i:02d}", "SITI AMINAH", SITI) for i in range(30)]
+    away = [parcel(f"351012000002{i:02d}", "SITI AMINAH", SITI, KODE_WILAYAH=V2) for i in range(30)]
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO"), *local, *away)
+    a = row(link(t), "tanah", "35101200000001")
+    assert (a["method"], a["nik"], a["score"]) == (NAME_MATCH, BUDI, 1.0)
+    reg = pl.concat([REGISTRY, penduduk(*[person(f"35101201019{i:05d}", f"35101201019{i:05d}",
+                                                 "BUDI SANTOSO", village=V2) for i in range(100, 103)])])
+    b = row(link(t, reg=reg), "tanah", "35101200000001")
+    assert (b["method"], b["nik"]) == (NAME_MATCH, BUDI) and 0.80 <= b["score"] < 0.92
+    # The same namesakes in another district weigh by the regency's count only.
+    reg3 = pl.concat([REGISTRY, penduduk(*_crowd(3, "BUDI SANTOSO", V3))])
+    c = row(link(t, reg=reg3), "tanah", "35101200000001")
+    assert (c["method"], c["nik"], c["score"]) == (NAME_MATCH, BUDI, 1.0)
+
+
+def test_exact_nik_with_a_short_form_of_the_name_agrees_unless_a_twin_could_be_meant():
+    t = tanah(parcel("35101200000001", "BUDI S", BUDI), parcel("35101200000002", "SANTOSO", BUDI),
+              parcel("35101200000003", "BUDI K", BUDI), parcel("35101200000004", "JOKO P", TWIN_A))
+    links = link(t)
+    for nib in ("35101200000001", "35101200000002"):
+        a = row(links, "tanah", nib)
+        assert (a["method"], a["nik"], a["note"]) == (NIK_EXACT, BUDI, None)
+    # an initial that is none of the person's parts: a conflict
+    assert row(links, "tanah", "35101200000003")["note"] == "NIK_NAME_CONFLICT"
+    # JOKO P fits both twins, one digit apart: the NIK alone cannot say which one is meant
+    d = row(links, "tanah", "35101200000004")
+    assert d["method"] != NIK_EXACT and d["note"] == "NIK_NAME_CONFLICT"

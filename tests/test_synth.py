@@ -398,3 +398,93 @@ def test_wealth_drives_assets_but_not_trivially(folder):
         area=pl.col("LUAS_M2").cast(pl.Int64, strict=False).sum())
     assert farm.filter(pl.col("area") > 5000).height > 0
     assert heads.height > 0
+
+
+# --- the linkage truth: repairable invalid NIKs, land outside the holder's village ----------
+INVALID_NIK = ("NIK_BAD_DATE", "NIK_SERIAL_ZERO", "NIK_UNKNOWN_PROVINCE", "NIK_LETTERS")
+
+
+@pytest.fixture(scope="module")
+def regency(tmp_path_factory) -> Path:
+    """All 25 districts, so that parcels can lie in another district than their holder's."""
+    out = tmp_path_factory.mktemp("regency")
+    generate(30000, 11, out, load_date=LOAD)
+    return out
+
+
+def survivors(folder: Path) -> pl.DataFrame:
+    """Registry rows that pass validation: NIK (cleaned), name, village."""
+    rej = dirt(folder).filter((pl.col("source") == "penduduk") & (pl.col("action") == rules.ROW_REJECTED))
+    p = with_rn(read(folder, "penduduk")).filter(~pl.col("row_number").is_in(rej["row_number"].implode()))
+    return p.select(clean_nik("NIK"), "NAMA_LGKP", "KODE_WILAYAH").unique("NIK")
+
+
+def rejected_rows(folder: Path, src: str) -> pl.Series:
+    d = dirt(folder)
+    return d.filter((pl.col("source") == src) & (pl.col("action") == rules.ROW_REJECTED))["row_number"]
+
+
+def repair_variants(text: str) -> set[str]:
+    """What linkage tries: one substituted digit or one neighbour swap of 16 digits; a single
+    non-digit among 16 characters stands for any digit at its place."""
+    other = [i for i, c in enumerate(text) if not c.isdigit()]
+    if len(text) != 16 or len(other) > 1:
+        return set()
+    if other:
+        i = other[0]
+        return {text[:i] + d + text[i + 1:] for d in "0123456789"}
+    out = {text[:i] + d + text[i + 1:] for i in range(16) for d in "0123456789" if d != text[i]}
+    out |= {text[:i] + text[i + 1] + text[i] + text[i + 2:] for i in range(15)}
+    return out - {text}
+
+
+def test_invalid_nik_one_edit_from_its_owner_is_repairable(regency):
+    """A NIK dropped as invalid (bad date, serial 0000, unknown province, a letter) is repaired by
+    linkage from its cleaned text: when exactly one surviving registry person one edit away bears
+    the owner's name, the owner can be told apart, whatever the namesakes in the village."""
+    reg = survivors(regency)
+    name_of = dict(zip(reg["NIK"].to_list(), reg["NAMA_LGKP"].to_list()))
+    d = dirt(regency).filter(pl.col("dirt").is_in(INVALID_NIK))
+    checked = unique_in_village = 0
+    for src, col in (("tanah", "NIK_PEMEGANG"), ("kendaraan", "NIK_PEMILIK")):
+        t = pl.read_csv(regency / "truth" / f"{src}.csv", infer_schema=False).with_columns(
+            pl.col("row_number").cast(pl.Int64))
+        rows = with_rn(read(regency, src)).select("row_number", text=clean_nik(col), v="KODE_WILAYAH").join(
+            d.filter(pl.col("source") == src).select("row_number"), on="row_number").join(t, on="row_number")
+        for text, owner, ident, v in rows.select("text", "owner_nik", "identifiable", "v").iter_rows():
+            if owner not in name_of:
+                continue  # no registry owner, or the owner's own row is rejected
+            hits = [n for n in repair_variants(text) if name_of.get(n) == name_of[owner]]
+            if hits == [owner]:
+                checked += 1
+                assert ident == "true"
+                unique_in_village += reg.filter((pl.col("KODE_WILAYAH") == v)
+                                                & (pl.col("NAMA_LGKP") == name_of[owner])).height == 1
+    assert checked >= 10
+    assert checked > unique_in_village  # the rule matters: some of them have namesakes in the village
+
+
+def test_land_outside_the_holders_village_is_judged_where_linkage_searches(regency):
+    """Linkage searches the parcel's village, then its district: a holder in another district
+    cannot be found by name; in another village of the same district the name must be unique
+    among the district's surviving persons."""
+    reg = survivors(regency)
+    t = pl.read_csv(regency / "truth" / "tanah.csv", infer_schema=False).with_columns(pl.col("row_number").cast(pl.Int64))
+    data = with_rn(read(regency, "tanah")).select("row_number", "NIK_PEMEGANG", rv="KODE_WILAYAH")
+    j = t.join(data, on="row_number").join(reg.select(owner_nik="NIK", name="NAMA_LGKP", ov="KODE_WILAYAH"),
+                                           on="owner_nik")
+    # placement: most parcels at home, most of the others in the same district
+    home = (j["rv"] == j["ov"]).mean()
+    same_d = ((j["rv"] != j["ov"]) & (j["rv"].str.slice(0, 8) == j["ov"].str.slice(0, 8))).mean()
+    other_d = (j["rv"].str.slice(0, 8) != j["ov"].str.slice(0, 8)).mean()
+    assert 0.85 < home < 0.95 and same_d > 3 * other_d > 0
+    # the flag, for records carrying no NIK at all
+    j = j.filter(pl.col("NIK_PEMEGANG").is_null() & ~pl.col("row_number").is_in(rejected_rows(regency, "tanah").implode()))
+    far = j.filter(pl.col("rv").str.slice(0, 8) != pl.col("ov").str.slice(0, 8))
+    assert far.height > 0 and (far["identifiable"] == "false").all()
+    in_d = reg.group_by(d=pl.col("KODE_WILAYAH").str.slice(0, 8), name="NAMA_LGKP").agg(n_d=pl.len())
+    near = j.filter((pl.col("rv") != pl.col("ov")) & (pl.col("rv").str.slice(0, 8) == pl.col("ov").str.slice(0, 8)))
+    near = near.with_columns(d=pl.col("rv").str.slice(0, 8)).join(in_d, on=["d", "name"])
+    unique, shared = near.filter(pl.col("n_d") == 1), near.filter(pl.col("n_d") > 1)
+    assert unique.height > 0 and (unique["identifiable"] == "true").all()
+    assert shared.height > 0 and (shared["identifiable"] == "false").all()

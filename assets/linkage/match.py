@@ -260,6 +260,19 @@ def _score_pairs(
 
 
 # --- NIK linking ----------------------------------------------------------------------------------
+def _short_form(r: pl.Expr, p: pl.Expr) -> pl.Expr:
+    """The record's name tokens `r` are a short form of the person's `p`: every token is one of
+    the person's tokens or a single letter that is the initial of one, and at least one full
+    token of three letters or more is shared (`BUDI S`, `SITI AMINAH` for `SITI NUR AMINAH`)."""
+    rest = r.list.set_difference(p)
+    initials = p.list.eval(pl.element().str.slice(0, 1))
+    return (
+        r.list.set_intersection(p).list.eval(pl.element().str.len_chars() >= 3).list.any()
+        & rest.list.eval(pl.element().str.len_chars() == 1).list.all()
+        & (rest.list.set_difference(initials).list.len() == 0)
+    ).fill_null(False)
+
+
 def _nik_candidates(
     recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, agree: float, repair_agree: float,
     part: str = "assets",
@@ -278,7 +291,8 @@ def _nik_candidates(
         reg.select("pid", "nik"), on="nik"
     )
     exact = _score_pairs(exact, recs, reg, idf, f"{part}/nik_exact").select(
-        "rid", "pid", agrees=(pl.col("name_score") >= agree - EPS) & pl.col("rkey").is_not_null()
+        "rid", "pid", agrees=(pl.col("name_score") >= agree - EPS) & pl.col("rkey").is_not_null(),
+        short=_short_form(pl.col("rtoks"), pl.col("ptoks")),
     )
     done = exact.filter(pl.col("agrees")).select("rid")
     src = (
@@ -289,10 +303,22 @@ def _nik_candidates(
     hits = nik_repair_hits(src, "rid", "text", reg["nik"]).join(
         reg.select("pid", "nik"), on="nik"
     )
-    repaired = _score_pairs(hits.select("rid", "pid"), recs, reg, idf, f"{part}/nik_repair").filter(
+    hit_scored = _score_pairs(hits.select("rid", "pid"), recs, reg, idf, f"{part}/nik_repair")
+    repaired = hit_scored.filter(
         (pl.col("name_score") >= repair_agree - EPS) & pl.col("rkey").is_not_null()
         & (pl.col("r_village") == pl.col("p_village"))
     ).select("rid", "pid")
+    # An exact NIK whose name is a short form of the registry name (parts dropped or cut to
+    # initials) agrees, unless a person one edit away from that NIK (a twin, a sibling born the
+    # same day) has a name that agrees or is a short form too: then it stays a conflict.
+    rival = hit_scored.filter(
+        pl.col("rkey").is_not_null()
+        & ((pl.col("name_score") >= agree - EPS) | _short_form(pl.col("rtoks"), pl.col("ptoks")))
+    ).select("rid").unique()
+    short_ok = exact.filter(~pl.col("agrees") & pl.col("short")).join(rival, on="rid", how="anti")
+    exact = exact.join(short_ok.select("rid", "pid", _s=pl.lit(True)), on=["rid", "pid"], how="left").select(
+        "rid", "pid", agrees=pl.col("agrees") | pl.col("_s").fill_null(False)
+    )
     spent = pl.concat([exact.select("rid"), hits.select("rid")]).group_by("rid").agg(spent=pl.len())
     return exact, repaired, spent
 
@@ -453,7 +479,7 @@ def _name_pass(
     # A name borne by many across the registry, in a source whose records often lie outside
     # their holder's village, is held below `accept`: a holder from elsewhere may bear it.
     scored = _with_elsewhere_odds(
-        scored.join(recs.select("rid", "source"), on="rid"), reg, commonness
+        scored.join(recs.select("rid", "stratum"), on="rid"), reg, commonness
     )
     elsewhere = pl.col("odds") > MAX_ELSEWHERE_ODDS
     score = pl.col("score") + pl.when(pl.col("r_village") != pl.col("p_village")).then(
@@ -467,37 +493,69 @@ def _name_pass(
     return _decide(scored, accept, review, margin), scored
 
 
-def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame) -> pl.DataFrame:
-    """Per source, the share p of NIK-linked records whose person lives outside the record's
-    village: how often a holder is from elsewhere. Shrunk towards 0 by ELSEWHERE_PRIOR_N
-    pseudo-records, so that a handful of NIK links does not make every name suspect."""
-    linked = exact.join(recs.select("rid", "source", "village"), on="rid").join(
+def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
+                     unknown: pl.DataFrame) -> pl.DataFrame:
+    """Per stratum (vehicles; land per PENGGUNAAN: a house plot lies where its holder lives far
+    more often than a sawah), how often a record's holder lives elsewhere, from the records in
+    scope that carry a valid NIK: `p_district` the share NIK-linked to a person of another
+    village of the record's district; `p_far` the share linked to a person of another district,
+    or whose NIK is nobody's in the registry (`unknown`: a holder from another regency, or one
+    whose registry row was rejected). Shrunk towards 0 by ELSEWHERE_PRIOR_N pseudo-records, so
+    that a handful of NIK links does not make every name suspect."""
+    linked = exact.join(recs.select("rid", "stratum", "village"), on="rid").join(
         reg.select("pid", p_village="village"), on="pid"
     )
-    share = linked.group_by("source").agg(
-        p=(pl.col("village") != pl.col("p_village")).sum() / (pl.len() + ELSEWHERE_PRIOR_N)
+    away = pl.col("village") != pl.col("p_village")
+    same_d = away & (pl.col("village").str.slice(0, 8) == pl.col("p_village").str.slice(0, 8))
+    counts = pl.concat([
+        linked.select("stratum", _d=same_d.cast(pl.Int64), _f=(away & ~same_d).cast(pl.Int64)),
+        unknown.join(recs.select("rid", "stratum"), on="rid").select(
+            "stratum", _d=pl.lit(0, pl.Int64), _f=pl.lit(1, pl.Int64)),
+    ])
+    share = counts.group_by("stratum").agg(
+        p_district=pl.col("_d").sum() / (pl.len() + ELSEWHERE_PRIOR_N),
+        p_far=pl.col("_f").sum() / (pl.len() + ELSEWHERE_PRIOR_N),
     )
-    return recs.select(pl.col("source").unique()).join(share, on="source", how="left").select(
-        "source", p=pl.col("p").fill_null(0.0)
+    return recs.select(pl.col("stratum").unique()).join(share, on="stratum", how="left").select(
+        "stratum", p_district=pl.col("p_district").fill_null(0.0), p_far=pl.col("p_far").fill_null(0.0)
     )
 
 
 def _with_elsewhere_odds(scored: pl.DataFrame, reg: pl.DataFrame, share: pl.DataFrame) -> pl.DataFrame:
     """Add `odds`: that a record of this name in this village belongs to a holder from elsewhere
-    rather than to the village's namesake. λ, the expected number of persons bearing the
-    candidate's name in a village of that size, is its registry count × village size / registry
-    size; odds = p/(1-p) × λ."""
+    rather than to the village's namesake.
+
+    With p = p_district + p_far: from another village of the same district, the district's
+    other villages hold `_cd` persons bearing the candidate's name, known exactly from the
+    registry, each holding a record here with odds p_district/(1-p) / (villages of the district
+    - 1); from farther away, λ is the expected number of persons bearing the name in a village of
+    that size (registry count × village size / registry size), with odds p_far/(1-p) × λ."""
     n = max(reg.height, 1)
     counts = reg.group_by(pkey="key").agg(_c=pl.len()).drop_nulls()
     size = reg.group_by(p_village="village").agg(_size=pl.len())
+    dist = reg.select("key", "village", d=pl.col("village").str.slice(0, 8))
+    in_d = dist.group_by(pkey="key", _d="d").agg(_cd=pl.len()).drop_nulls()
+    n_vill = dist.group_by(_d="d").agg(_nv=pl.col("village").n_unique())
+    in_v = dist.group_by(pkey="key", r_village="village").agg(_cv=pl.len()).drop_nulls()
+    q = (1.0 - pl.col("p_district") - pl.col("p_far")).clip(EPS, 1.0)
     return (
         scored.join(counts, on="pkey", how="left")
         .join(size, on="p_village", how="left")
-        .join(share, on="source", how="left")
+        .join(share, on="stratum", how="left")
+        .with_columns(_d=pl.col("r_village").str.slice(0, 8))
+        .join(in_d, on=["pkey", "_d"], how="left")
+        .join(n_vill, on="_d", how="left")
+        .join(in_v, on=["pkey", "r_village"], how="left")
+        # namesakes living in the district's other villages than the record's
+        .with_columns(_cd=(pl.col("_cd").fill_null(0) - pl.col("_cv").fill_null(0)).clip(0, None))
         .with_columns(
-            odds=(pl.col("p") / (1.0 - pl.col("p")) * pl.col("_c") * pl.col("_size") / n).fill_null(0.0)
+            odds=(
+                pl.col("p_district") / q * pl.col("_cd")
+                / (pl.col("_nv") - 1).clip(1, None)
+                + pl.col("p_far") / q * pl.col("_c") * pl.col("_size") / n
+            ).fill_null(0.0)
         )
-        .drop("_c", "_size", "p")
+        .drop("_c", "_size", "p_far", "p_district", "_d", "_cd", "_nv", "_cv")
     )
 
 
@@ -565,7 +623,7 @@ def _name_links_chunk(
 # --- assets ---------------------------------------------------------------------------------------
 def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame) -> pl.DataFrame:
     def one(df: pl.DataFrame, source: str, rid: str, nik: str, name: str, addr: str | None,
-            npwp: str | None) -> pl.DataFrame:
+            npwp: str | None, use: str | None) -> pl.DataFrame:
         address = _col(df, addr) if addr else pl.lit(None, dtype=pl.String)
         return df.select(
             source=pl.lit(source),
@@ -578,12 +636,15 @@ def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame) -> pl.DataFrame
             address=address,
             village=pl.col("KODE_WILAYAH").cast(pl.String),
             in_scope=_col(df, "IN_SCOPE", pl.Boolean()).fill_null(True),
+            stratum=pl.lit(source) + pl.concat_str(
+                pl.lit("/"), _col(df, use) if use else pl.lit(None, dtype=pl.String)
+            ).fill_null(""),
         )
 
     recs = pl.concat([
-        one(tanah, "tanah", "NIB", "NIK_PEMEGANG", "NAMA_PEMEGANG", None, None),
+        one(tanah, "tanah", "NIB", "NIK_PEMEGANG", "NAMA_PEMEGANG", None, None, "PENGGUNAAN"),
         one(kendaraan, "kendaraan", "NO_RANGKA", "NIK_PEMILIK", "NAMA_PEMILIK",
-            "ALAMAT_PEMILIK", "NPWP_PEMILIK"),
+            "ALAMAT_PEMILIK", "NPWP_PEMILIK", None),
     ]).with_row_index("rid")
     rt, rw = parse_rt_rw(pl.col("address"))
     recs = recs.with_columns(
@@ -620,7 +681,16 @@ def _link_asset_records(
     ).join(conflict, on="rid", how="left").with_columns(
         nik_check=pl.when(pl.col("conflict").is_null()).then(pl.col("nik"))
     ).drop("conflict")
-    commonness = _elsewhere_share(persons, exact.filter("agrees"), reg)
+    # Records in scope whose valid NIK is nobody's in the registry (no exact hit, no repair).
+    # Land only: a vehicle record carries its owner's RT/RW, checked by the score, and its main
+    # unknown NIK is a previous owner who left, not a holder living elsewhere.
+    unknown = persons.filter(
+        pl.col("nik").is_not_null() & pl.col("in_scope") & (pl.col("source") == "tanah")
+    ).select("rid").join(
+        exact.select("rid"), on="rid", how="anti").join(rep_ok.select("rid"), on="rid", how="anti")
+    commonness = _elsewhere_share(
+        persons.filter(pl.col("in_scope")), exact.filter("agrees"), reg, unknown
+    )
     names = _name_links(to_name, reg, idf, accept, review, margin, commonness, spent)
 
     out = (
