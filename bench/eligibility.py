@@ -177,6 +177,7 @@ def main() -> int:
     from dagster import DagsterInstance
 
     from pipelines.definitions import defs
+    from pipelines.resources import load_run_config
     from synth.generate import generate
 
     base = Path(args.out) / f"p{args.persons}_s{args.seed}"
@@ -186,14 +187,7 @@ def main() -> int:
         generate(args.persons, args.seed, extracts)
         print(f"generated {args.persons:,} persons in {time.perf_counter() - t0:.1f} s")
     work = base / "work"
-    run_config = {
-        "resources": {
-            "settings": {"config": {"extracts_dir": str(extracts), "warehouse_path": str(base / "perlinsos.duckdb"),
-                                    "exports_dir": str(base / "exports"), "policy_path": "", "load_date": ""}},
-            "io_manager": {"config": {"base_dir": str(work)}},
-        },
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-    }
+    run_config = load_run_config(extracts, base / "perlinsos.duckdb", base / "exports", work_dir=work)
     t0 = time.perf_counter()
     with DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("load").execute_in_process(run_config=run_config, instance=instance)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.resources import default_work_dir
 from schemas.extracts import COMPLETE_MARKER, EXTRACTS
 
 ENV_SCHEDULE_CRON = "PERLINSOS_SCHEDULE_CRON"
@@ -81,12 +82,6 @@ def folder_run_config(folder: Path, work_root: str) -> dict:
     }
 
 
-def _work_root() -> str:
-    from pipelines.resources import ENV_WORK, PROJECT_ROOT
-
-    return os.environ.get(ENV_WORK) or str(PROJECT_ROOT / "warehouse" / "work")
-
-
 def _read_cursor(cursor: str | None) -> list[str]:
     if not cursor:
         return []
@@ -124,7 +119,7 @@ def build_landing_sensor(landing: str | None = None, job_name: str = "load") -> 
         if not new:
             yield dg.SkipReason("no new complete extract folder")
             return
-        work = _work_root()
+        work = default_work_dir()
         for folder in new:
             context.log.info(f"complete extract folder landed: {folder.name}")
             yield dg.RunRequest(

@@ -12,21 +12,17 @@ from pipelines.resources import PROJECT_ROOT
 
 
 def _run_config(args: argparse.Namespace) -> dict:
-    settings = {
-        "extracts_dir": str(Path(args.extracts).resolve()),
-        "warehouse_path": str(Path(args.warehouse).resolve()),
-        "exports_dir": str(Path(args.exports).resolve()),
-        "policy_path": str(Path(args.policy).resolve()) if args.policy else "",
-        "load_date": args.load_date or "",
-    }
-    work = args.work or str(Path(args.warehouse).resolve().parent / "work")
-    return {
-        "resources": {
-            "settings": {"config": settings},
-            "io_manager": {"config": {"base_dir": work}},
-        },
-        "loggers": {"console": {"config": {"log_level": "DEBUG" if args.verbose else "WARNING"}}},
-    }
+    from pipelines.resources import load_run_config
+
+    return load_run_config(
+        args.extracts,
+        args.warehouse,
+        args.exports,
+        work_dir=args.work,
+        policy_path=args.policy,
+        load_date=args.load_date,
+        log_level="DEBUG" if args.verbose else "WARNING",
+    )
 
 
 def _instance():

@@ -23,8 +23,6 @@ never for a step's own failure: a bad delivery fails the same way twice (docs/op
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from assets.eligibility.assets import eligibility, eligibility_checks
@@ -34,7 +32,7 @@ from assets.publishing.assets import district_exports, publishing_checks, wareho
 from assets.validation.assets import validation_assets, validation_checks
 from pipelines.automation import build_landing_sensor, build_load_schedule
 from pipelines.executors import executor_def
-from pipelines.resources import ENV_WORK, PROJECT_ROOT, FrameIOManager, PerlinsosSettings
+from pipelines.resources import FrameIOManager, PerlinsosSettings, default_work_dir
 
 ALL_ASSETS = [
     *ingest_assets,
@@ -58,10 +56,6 @@ load_job = dg.define_asset_job(
     description="A full load: ingest, validate, link, decide and publish one extract folder.",
     tags=RUN_RETRY_TAGS,
 )
-
-
-def default_work_dir() -> str:
-    return os.environ.get(ENV_WORK) or str(PROJECT_ROOT / "warehouse" / "work")
 
 
 ALL_CHECKS = [*ingest_checks, *validation_checks, *linkage_checks, *eligibility_checks, *publishing_checks]

@@ -29,6 +29,41 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
+def default_work_dir() -> str:
+    """Where intermediate frames go unless PERLINSOS_WORK says otherwise."""
+    return _env(ENV_WORK, str(PROJECT_ROOT / "warehouse" / "work"))
+
+
+def load_run_config(
+    extracts_dir: str | Path,
+    warehouse_path: str | Path,
+    exports_dir: str | Path,
+    *,
+    work_dir: str | Path | None = None,
+    policy_path: str | Path | None = None,
+    load_date: str | None = None,
+    log_level: str = "WARNING",
+) -> dict:
+    """Run config of the `load` job for one extract folder (intermediate files beside the warehouse
+    unless `work_dir` is given)."""
+    warehouse = Path(warehouse_path).resolve()
+    return {
+        "resources": {
+            "settings": {
+                "config": {
+                    "extracts_dir": str(Path(extracts_dir).resolve()),
+                    "warehouse_path": str(warehouse),
+                    "exports_dir": str(Path(exports_dir).resolve()),
+                    "policy_path": str(Path(policy_path).resolve()) if policy_path else "",
+                    "load_date": load_date or "",
+                }
+            },
+            "io_manager": {"config": {"base_dir": str(work_dir or warehouse.parent / "work")}},
+        },
+        "loggers": {"console": {"config": {"log_level": log_level}}},
+    }
+
+
 class PerlinsosSettings(dg.ConfigurableResource):
     """Where a load reads its extracts and writes its outputs.
 
