@@ -221,21 +221,12 @@ def extracts(tmp_path_factory) -> Path:
 def _run(extracts: Path, root: Path, instance, load_date: str, **settings):
     from pipelines.definitions import build_defs
 
-    config = {
-        "resources": {
-            "settings": {
-                "config": {
-                    "extracts_dir": str(extracts),
-                    "warehouse_path": str(root / "wh.duckdb"),
-                    "exports_dir": str(root / "exports"),
-                    "load_date": load_date,
-                    **settings,
-                }
-            },
-            "io_manager": {"config": {"base_dir": str(root / "work")}},
-        },
-        "loggers": {"console": {"config": {"log_level": "ERROR"}}},
-    }
+    from pipelines.resources import load_run_config
+
+    config = load_run_config(
+        extracts, root / "wh.duckdb", root / "exports", work_dir=root / "work", load_date=load_date, log_level="ERROR"
+    )
+    config["resources"]["settings"]["config"].update(settings)
     job = build_defs("in_process").resolve_job_def("load")
     return job.execute_in_process(run_config=config, instance=instance, raise_on_error=False)
 
