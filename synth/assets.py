@@ -74,6 +74,11 @@ AWAY_P = np.array([0.02, 0.15, 0.15])  # per parcel type (house plot, sawah, keb
 OTHER_DISTRICT_P = np.array([0.30, 0.10, 0.10])  # of those, the share lying in another district
 
 
+def typ_of_use(use: np.ndarray) -> np.ndarray:
+    """Parcel type (0 house plot, 1 sawah, 2 kebun/tegalan) of a PENGGUNAAN index."""
+    return np.select([use == 0, (use == 1) | (use == 2)], [1, 2], 0).astype(np.int64)
+
+
 def parcel_villages(rng: np.random.Generator, home: np.ndarray, typ: np.ndarray,
                     scope_villages: list[str]) -> np.ndarray:
     """The village (index into `scope_villages`) of each parcel of a holder living in `home`.
@@ -180,7 +185,7 @@ def build_tanah(rng: np.random.Generator, W: World, scope_villages: list[str], o
         "NJOP_PER_M2": pl.Series(cols["_njop"]).cast(pl.String),
         "TGL_TERBIT": fmt_dates(cols["_terbit"]),
         "_owner": owner, "_kind": pl.Series(cols["_kind"].tolist(), dtype=pl.String), "_variant": var,
-        "_parcel": cols["_parcel"], "_multi": cols["_multi"],
+        "_parcel": cols["_parcel"], "_multi": cols["_multi"], "_typ": typ_of_use(cols["_use"]),
     })
     # institutional and outside holders
     n_inst = max(2, m // 250)
@@ -220,7 +225,8 @@ def build_tanah(rng: np.random.Generator, W: World, scope_villages: list[str], o
         "_variant": [""] * (n_out + n_oos),
         "_oos": np.r_[np.zeros(n_out, bool), np.ones(n_oos, bool)],
     })
-    extra = pl.concat([inst.with_columns(_oos=pl.lit(False)), outside], how="vertical")
+    outside = outside.with_columns(_typ=pl.Series(typ_of_use(ouse)))
+    extra = pl.concat([inst.with_columns(_oos=pl.lit(False), _typ=pl.lit(-1, dtype=pl.Int64)), outside], how="vertical")
     extra = extra.with_columns(_parcel=pl.int_range(m + 10, m + 10 + extra.height, dtype=pl.Int64),
                                _multi=pl.lit(False))
     df = df.with_columns(_oos=pl.lit(False))

@@ -320,6 +320,79 @@ def generate(persons: int, seed: int, out: Path, districts: list[str] | None = N
     }
 
 
+# A land record without a usable NIK can be told apart when the name and the parcel's village
+# single its holder out: the chance that the holder is the true one, among everyone bearing the
+# name who could hold a parcel of that type there, is at least this.
+TOLD_APART = 0.99
+
+
+def _land_told_apart(W: World, df: pl.DataFrame, name_h: np.ndarray, canon_h: np.ndarray,
+                     own_v: np.ndarray, rec_v: np.ndarray) -> np.ndarray:
+    """Per land record, the probability that its holder is the true owner rather than a namesake.
+
+    By the way the world places parcels (`synth.assets.parcel_villages`): a person living in
+    village u holds a parcel of type t lying in village v with weight 1 - AWAY_P[t] when u = v,
+    AWAY_P[t] (1 - OTHER_DISTRICT_P[t]) / (villages of the district - 1) when v is another village
+    of u's district, and AWAY_P[t] OTHER_DISTRICT_P[t] / (neighbouring districts of u's) /
+    (villages of v's district) when v lies in a district next to u's (by code order), else 0.
+    The owner's own weight is 0 in another district: linkage does not search there (policy.md).
+    The probability is the true owner's weight over the summed weights of every person bearing the
+    owner's canonical name (the owner included; persons whose registry row is rejected too: they
+    hold land all the same) and of the holders from outside the registry expected to bear it: the
+    evidence of a name and a village, with nothing else. 0 where the parcel's village is unknown."""
+    n = df.height
+    codes_ = W.village_codes
+    d_code, d_of_v = np.unique(np.array([c[:8] for c in codes_]), return_inverse=True)
+    n_d = len(d_code)
+    nv = np.bincount(d_of_v, minlength=n_d)
+    near_n = np.array([len([j for j in (k - 1, k + 1) if 0 <= j < n_d]) for k in range(n_d)])
+    t = np.maximum(df["_typ"].to_numpy(), 0)
+    away, other_d = A.AWAY_P[t], A.OTHER_DISTRICT_P[t]
+    ok = rec_v >= 0
+    v = np.maximum(rec_v, 0)
+    dv = d_of_v[v]
+    home_w = (1 - away) + np.where(nv[dv] == 1, away * (1 - other_d), 0) + (away * other_d if n_d == 1 else 0)
+    same_w = np.where(nv[dv] > 1, away * (1 - other_d) / np.maximum(nv[dv] - 1, 1), 0)
+
+    def near_w(d_home: np.ndarray) -> np.ndarray:
+        return away * other_d / np.maximum(near_n[d_home], 1) / nv[dv]
+
+    person_v = W.h_village[W.hh]
+    reg = pl.DataFrame({"v": person_v, "d": d_of_v[person_v], "h": name_h})
+    by_v = reg.group_by(["v", "h"]).len()
+    by_d = reg.group_by(["d", "h"]).len()
+
+    def count(keys: dict[str, np.ndarray], table: pl.DataFrame) -> np.ndarray:
+        q = pl.DataFrame({**keys, "h": canon_h})
+        return q.join(table, on=[*keys, "h"], how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
+
+    c_home = count({"v": v}, by_v)
+    c_dist = count({"d": dv}, by_d)
+    total = c_home * home_w + (c_dist - c_home) * same_w
+    for step in (-1, 1):
+        dn = dv + step
+        inside = (dn >= 0) & (dn < n_d)
+        dn_c = np.clip(dn, 0, n_d - 1)
+        total = total + np.where(inside, count({"d": dn_c}, by_d) * near_w(dn_c), 0)
+    # holders from outside the registry: a share of each type's parcels, spread over the villages,
+    # bearing names as often as the registry's persons do
+    kind = df["_kind"].to_numpy()
+    typ = df["_typ"].to_numpy()
+    in_scope = rec_v >= 0
+    persons_t = np.bincount(typ[(typ >= 0) & (kind != "OUTSIDE")], minlength=3).astype(float)
+    outside_t = np.bincount(np.where((kind == "OUTSIDE") & in_scope, typ, 3).clip(0, 3), minlength=4)[:3]
+    c_all = count({}, reg.group_by("h").len())
+    total = total + (outside_t / np.maximum(persons_t, 1))[t] * c_all / len(codes_)
+    ov = np.maximum(own_v, 0)
+    od = d_of_v[ov]
+    # Linkage searches the parcel's village, then its district (policy.md): a holder living in
+    # another district competes with the owner above but is never found, so cannot be told apart.
+    w_own = np.select([ov == v, od == dv], [home_w, same_w], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(ok & (total > 0), w_own / total, 0.0)
+    return p
+
+
 def _asset_truth(W: World, df: pl.DataFrame, id_col: str, nik_col: str, log: pl.DataFrame,
                  survive: np.ndarray, vehicles: bool) -> pl.DataFrame:
     n = df.height
@@ -360,24 +433,15 @@ def _asset_truth(W: World, df: pl.DataFrame, id_col: str, nik_col: str, log: pl.
     cnt_v = reg.group_by(["v", "g", "h"]).len()
     qv = pl.DataFrame({"v": own_v, "g": rec_rtrw if vehicles else np.zeros(n, np.int64), "h": canon_h})
     c_v = qv.join(cnt_v, on=["v", "g", "h"], how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
-    # Land lying in another village than the holder's. Linkage searches the record's village, then
-    # its district (policy.md): in another village of the holder's district the name must be
-    # unique among the district's persons (and so absent from the parcel's village); in another
-    # district the holder is outside every block searched, so the name cannot find them.
-    dist = np.array([int(c.split(".")[2]) for c in W.village_codes])
-    reg_d = pl.DataFrame({"d": dist[vill[surv]], "h": name_h[surv]}).group_by(["d", "h"]).len()
-    rec_d = np.where(rec_v >= 0, dist[np.maximum(rec_v, 0)], -1)
-    qd = pl.DataFrame({"d": rec_d, "h": canon_h})
-    c_d = qd.join(reg_d, on=["d", "h"], how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
     reg_rv = pl.DataFrame({"v": vill[surv], "h": name_h[surv]}).group_by(["v", "h"]).len()
     c_rv = pl.DataFrame({"v": rec_v, "h": canon_h}).join(reg_rv, on=["v", "h"], how="left", maintain_order="left")[
         "len"].fill_null(0).to_numpy()
-    same_v = own_v == rec_v
-    same_d = (rec_d >= 0) & (dist[np.maximum(own_v, 0)] == rec_d)
+    # Land: judged on the name and the parcel's village alone (`_land_told_apart`), whoever may
+    # hold a parcel there: villagers, and namesakes of the district or the next one.
     if vehicles:
         name_unique = c_v == 1
     else:
-        name_unique = np.where(same_v, c_v == 1, same_d & (c_d == 1) & (c_rv == 0))
+        name_unique = _land_told_apart(W, df, name_h, canon_h, own_v, rec_v) >= TOLD_APART
     # Repairable NIKs: exactly one surviving registry NIK one edit away whose name agrees. The text
     # repaired is the typed NIK, whether still valid (a typo) or dropped by validation as invalid
     # (NIK_BAD_DATE, NIK_SERIAL_ZERO, NIK_UNKNOWN_PROVINCE, NIK_LETTERS: the linkage repairs the
