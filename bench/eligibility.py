@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.sets import set_dir  # noqa: E402
+
 from assets.eligibility.evaluate import Eligibility, evaluate  # noqa: E402
 from schemas.policy import Policy, load_policy  # noqa: E402
 
@@ -180,7 +182,7 @@ def main() -> int:
     from pipelines.resources import load_run_config
     from synth.generate import generate
 
-    base = Path(args.out) / f"p{args.persons}_s{args.seed}"
+    base = set_dir(args.out, args.persons, args.seed)
     extracts = base / "extracts"
     if args.regenerate or not (extracts / "truth" / "households.csv").exists():
         t0 = time.perf_counter()

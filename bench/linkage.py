@@ -31,6 +31,8 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.sets import set_dir  # noqa: E402
+
 ACCEPTED = ("NIK_EXACT", "NIK_REPAIRED", "NAME_MATCH")
 SOURCES = ("tanah", "kendaraan", "rumah")
 SPLINK_ACCEPT = 0.99  # Splink: match probability of an accepted best candidate
@@ -373,7 +375,7 @@ def main() -> int:
             fn(Path(getattr(args, f"_{kind}")))
             return 0
 
-    base = Path(args.out) / f"linkage_p{args.persons}_s{args.seed}"
+    base = set_dir(args.out, args.persons, args.seed, prefix="linkage_")
     typed = prepare(args.persons, args.seed, base)
     lk = _policy()
     res = _run_child("link", base)

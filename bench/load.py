@@ -21,6 +21,8 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.sets import set_dir  # noqa: E402
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -35,7 +37,7 @@ def main() -> int:
     from pipelines.resources import load_run_config
     from synth.generate import generate
 
-    base = Path(args.out) / f"p{args.persons}_s{args.seed}"
+    base = set_dir(args.out, args.persons, args.seed)
     extracts = base / "extracts"
     if not (extracts / "truth" / "dirt.csv").exists():
         t0 = time.perf_counter()
