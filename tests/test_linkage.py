@@ -13,6 +13,7 @@ import pytest
 from assets.linkage.match import (
     AMBIGUOUS,
     ASSET_LINKS_SCHEMA,
+    NAMESAKE_ELSEWHERE,
     NAME_MATCH,
     NIK_EXACT,
     NIK_REPAIRED,
@@ -355,10 +356,12 @@ def test_a_name_borne_by_many_is_held_below_accept_where_holders_often_live_else
     a = row(link(tanah(record, *local), reg=reg), "tanah", "35101200000001")
     assert (a["method"], a["nik"], a["score"]) == (NAME_MATCH, BUDI, 1.0)
     # Half the holders found by NIK hold parcels in another district: a parcel under a name
-    # common in the regency may well be a holder's from there. Budi is a candidate only.
+    # common in the regency may well be a holder's from there. Budi cannot be told apart from
+    # them: AMBIGUOUS, with Budi listed, and the note says why.
     away = [parcel(f"351012000002{i:02d}", "SITI AMINAH", SITI, KODE_WILAYAH=V3) for i in range(30)]
     b = row(link(tanah(record, *local, *away), reg=reg), "tanah", "35101200000001")
-    assert (b["method"], b["nik"]) == (NAME_MATCH, BUDI) and 0.80 <= b["score"] < 0.92
+    assert (b["method"], b["nik"], b["note"]) == (AMBIGUOUS, None, NAMESAKE_ELSEWHERE)
+    assert BUDI in b["candidates"] and 0.80 <= b["score"] < 0.92
     # A name borne by one person of a large registry stays acceptable in the same load.
     reg2 = pl.concat([reg, penduduk(person("3510120909700099", KK7, "SUKARNO WIRYOKUSUMO",
                                            village=V2), *_crowd(100, "PARTO", V3, 500))])
@@ -569,7 +572,8 @@ def test_the_same_input_gives_the_same_links_at_the_candidate_cut():
 def test_namesakes_in_the_district_hold_a_name_where_holders_live_next_door():
     # Half the holders found by NIK hold parcels in another village of their own district (V2).
     # BUDI SANTOSO is unique in V1: with no namesake elsewhere in the district, the name is
-    # trusted; with namesakes in V2 the parcel may be theirs, and Budi is a candidate only.
+    # trusted; with namesakes in V2 the parcel may be theirs: AMBIGUOUS, Budi and the namesakes
+    # of V2 listed as its candidates, for a field check to settle.
     local = [parcel(f"351012000001{i:02d}", "SITI AMINAH", SITI) for i in range(30)]
     away = [parcel(f"351012000002{i:02d}", "SITI AMINAH", SITI, KODE_WILAYAH=V2) for i in range(30)]
     t = tanah(parcel("35101200000001", "BUDI SANTOSO"), *local, *away)
@@ -578,7 +582,9 @@ def test_namesakes_in_the_district_hold_a_name_where_holders_live_next_door():
     reg = pl.concat([REGISTRY, penduduk(*[person(f"35101201019{i:05d}", f"35101201019{i:05d}",
                                                  "BUDI SANTOSO", village=V2) for i in range(100, 103)])])
     b = row(link(t, reg=reg), "tanah", "35101200000001")
-    assert (b["method"], b["nik"]) == (NAME_MATCH, BUDI) and 0.80 <= b["score"] < 0.92
+    assert (b["method"], b["nik"], b["note"]) == (AMBIGUOUS, None, NAMESAKE_ELSEWHERE)
+    assert 0.80 <= b["score"] < 0.92
+    assert sorted(b["candidates"]) == sorted([BUDI, *(f"35101201019{i:05d}" for i in range(100, 103))])
     # The same namesakes in another district weigh by the regency's count only.
     reg3 = pl.concat([REGISTRY, penduduk(*_crowd(3, "BUDI SANTOSO", V3))])
     c = row(link(t, reg=reg3), "tanah", "35101200000001")

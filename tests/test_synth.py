@@ -325,8 +325,11 @@ def test_truth_owners_exist_and_namesakes_are_real(folder):
     data = with_rn(read(folder, "tanah"))
     ni = t.filter((pl.col("identifiable") == "false") & pl.col("owner_nik").is_not_null())
     j = ni.join(p.unique("NIK").select("NIK", "NAMA_LGKP", "KODE_WILAYAH"), left_on="owner_nik", right_on="NIK")
-    twins = j.join(same.filter(pl.col("len") > 1), on=["KODE_WILAYAH", "NAMA_LGKP"])
-    assert twins.height > 0.5 * j.height
+    # mostly for a namesake in the village or elsewhere in the district
+    in_d = p.group_by(d=pl.col("KODE_WILAYAH").str.slice(0, 8), name="NAMA_LGKP").len()
+    namesakes = j.join(in_d.filter(pl.col("len") > 1), left_on=[pl.col("KODE_WILAYAH").str.slice(0, 8), "NAMA_LGKP"],
+                       right_on=["d", "name"])
+    assert namesakes.height > 0.5 * j.height
     assert data.filter(pl.col("row_number").is_in(ni["row_number"].cast(pl.Int64).implode()))["NIK_PEMEGANG"].is_null().mean() > 0.5
 
 
@@ -464,13 +467,16 @@ def test_invalid_nik_one_edit_from_its_owner_is_repairable(regency):
     assert checked > unique_in_village  # the rule matters: some of them have namesakes in the village
 
 
-def test_land_outside_the_holders_village_is_judged_where_linkage_searches(regency):
-    """Linkage searches the parcel's village, then its district: a holder in another district
-    cannot be found by name; in another village of the same district the name must be unique
-    among the district's surviving persons."""
+def test_land_is_judged_on_the_name_and_the_village_where_linkage_searches(regency):
+    """A land record without a NIK can be told apart when its name and village single out its
+    holder among everyone who could hold a parcel of that type there (synth/README.md): the
+    village's namesakes, the district's (farm land lies next door far more often than a house
+    plot), and holders from outside the registry. Linkage searches the parcel's village, then its
+    district: a holder living in another district is never found by name."""
     reg = survivors(regency)
+    everyone = read(regency, "penduduk").select(clean_nik("NIK"), "NAMA_LGKP", "KODE_WILAYAH").unique("NIK")
     t = pl.read_csv(regency / "truth" / "tanah.csv", infer_schema=False).with_columns(pl.col("row_number").cast(pl.Int64))
-    data = with_rn(read(regency, "tanah")).select("row_number", "NIK_PEMEGANG", rv="KODE_WILAYAH")
+    data = with_rn(read(regency, "tanah")).select("row_number", "NIK_PEMEGANG", "PENGGUNAAN", rv="KODE_WILAYAH")
     j = t.join(data, on="row_number").join(reg.select(owner_nik="NIK", name="NAMA_LGKP", ov="KODE_WILAYAH"),
                                            on="owner_nik")
     # placement: most parcels at home, most of the others in the same district
@@ -478,13 +484,32 @@ def test_land_outside_the_holders_village_is_judged_where_linkage_searches(regen
     same_d = ((j["rv"] != j["ov"]) & (j["rv"].str.slice(0, 8) == j["ov"].str.slice(0, 8))).mean()
     other_d = (j["rv"].str.slice(0, 8) != j["ov"].str.slice(0, 8)).mean()
     assert 0.85 < home < 0.95 and same_d > 3 * other_d > 0
-    # the flag, for records carrying no NIK at all
-    j = j.filter(pl.col("NIK_PEMEGANG").is_null() & ~pl.col("row_number").is_in(rejected_rows(regency, "tanah").implode()))
+    # the flag, for records carrying no NIK at all, with a name as the registry writes it
+    j = j.filter(pl.col("NIK_PEMEGANG").is_null() & pl.col("name_variant").is_null()
+                 & ~pl.col("row_number").is_in(rejected_rows(regency, "tanah").implode()))
     far = j.filter(pl.col("rv").str.slice(0, 8) != pl.col("ov").str.slice(0, 8))
     assert far.height > 0 and (far["identifiable"] == "false").all()
-    in_d = reg.group_by(d=pl.col("KODE_WILAYAH").str.slice(0, 8), name="NAMA_LGKP").agg(n_d=pl.len())
-    near = j.filter((pl.col("rv") != pl.col("ov")) & (pl.col("rv").str.slice(0, 8) == pl.col("ov").str.slice(0, 8)))
-    near = near.with_columns(d=pl.col("rv").str.slice(0, 8)).join(in_d, on=["d", "name"])
-    unique, shared = near.filter(pl.col("n_d") == 1), near.filter(pl.col("n_d") > 1)
-    assert unique.height > 0 and (unique["identifiable"] == "true").all()
-    assert shared.height > 0 and (shared["identifiable"] == "false").all()
+    in_v = everyone.group_by(v="KODE_WILAYAH", name="NAMA_LGKP").agg(n_v=pl.len())
+    in_d = everyone.group_by(d=pl.col("KODE_WILAYAH").str.slice(0, 8), name="NAMA_LGKP").agg(n_d=pl.len())
+    j = (j.with_columns(d=pl.col("rv").str.slice(0, 8))
+         .join(in_v, left_on=["rv", "name"], right_on=["v", "name"], how="left")
+         .join(in_d, on=["d", "name"], how="left")
+         .with_columns(pl.col("n_v").fill_null(0), pl.col("n_d").fill_null(0)))
+    at_home = j.filter(pl.col("rv") == pl.col("ov"))
+    # a namesake in the village: the two cannot be told apart
+    twins = at_home.filter(pl.col("n_v") > 1)
+    assert twins.height > 0 and (twins["identifiable"] == "false").all()
+    # the holder of another village of the district, under a name also borne in the parcel's village
+    next_door = j.filter((pl.col("rv") != pl.col("ov")) & (pl.col("d") == pl.col("ov").str.slice(0, 8))
+                         & (pl.col("n_v") > 0))
+    assert next_door.height > 0 and (next_door["identifiable"] == "false").all()
+    # nobody else bears the name in the district: told apart
+    alone = at_home.filter(pl.col("n_d") == 1)
+    assert alone.height > 0 and (alone["identifiable"] == "true").mean() > 0.9
+    # one namesake elsewhere in the district: a house plot is still its villager's, a sawah may be
+    # the neighbour's
+    one_more = at_home.filter((pl.col("n_v") == 1) & (pl.col("n_d") == 2))
+    house = one_more.filter(pl.col("PENGGUNAAN").is_in(["PEKARANGAN", "PERUMAHAN"]))
+    sawah = one_more.filter(pl.col("PENGGUNAAN") == "SAWAH")
+    assert house.height > 0 and sawah.height > 0
+    assert (house["identifiable"] == "true").mean() > 0.9 > 0.1 > (sawah["identifiable"] == "true").mean()

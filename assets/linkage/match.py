@@ -37,9 +37,10 @@ HEAD_NOT_MEMBER = "HEAD_NOT_MEMBER"  # housing: the named head is not a member o
 HEAD_BY_NAME = "HEAD_BY_NAME"  # housing: the head was found among the members by name only
 HEAD_NIK_REPAIRED = "HEAD_NIK_REPAIRED"  # housing: the head's NIK was repaired among the members
 NO_KK_NOT_FOUND = "NO_KK_NOT_FOUND"  # housing: the NO_KK is not in the registry
+NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # the name agrees, but a namesake from elsewhere may hold it
 NOTES = (
     NIK_NAME_CONFLICT, NO_CANDIDATE, COMPANY_NPWP, OUT_OF_SCOPE, HEAD_NOT_MEMBER, HEAD_BY_NAME,
-    HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND,
+    HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND, NAMESAKE_ELSEWHERE,
 )
 
 ASSET_LINKS_SCHEMA: dict[str, pl.DataType] = {
@@ -438,13 +439,17 @@ def _decide(scored: pl.DataFrame, accept: float, review: float, margin: float) -
 
     `outcome`: `ACCEPT` (best ≥ accept and ahead of the runner-up by ≥ margin), `CANDIDATE`
     (review ≤ best < accept, ahead by ≥ margin), `AMBIGUOUS` (best ≥ review but not ahead by the
-    margin), `NONE` (best < review).
+    margin, or `held`: the best would be accepted on its name but a namesake from elsewhere may
+    hold the record), `NONE` (best < review). `held` is true for a held best candidate.
     """
+    if "held" not in scored.columns:
+        scored = scored.with_columns(held=pl.lit(False))
     agg = (
         scored.sort(["rid", "score", "nik"], descending=[False, True, False])
         .group_by("rid", maintain_order=True)
         .agg(
             best=pl.col("score").first(),
+            held=pl.col("held").first(),
             second=pl.col("score").get(1, null_on_oob=True).fill_null(0.0),
             best_nik=pl.col("nik").first(),
             best_kk=pl.col("no_kk").first(),
@@ -453,7 +458,7 @@ def _decide(scored: pl.DataFrame, accept: float, review: float, margin: float) -
     )
     return agg.with_columns(
         outcome=pl.when(pl.col("best") < review - EPS).then(pl.lit("NONE"))
-        .when(pl.col("best") - pl.col("second") < margin - EPS).then(pl.lit("AMBIGUOUS"))
+        .when((pl.col("best") - pl.col("second") < margin - EPS) | pl.col("held")).then(pl.lit("AMBIGUOUS"))
         .when(pl.col("best") >= accept - EPS).then(pl.lit("ACCEPT"))
         .otherwise(pl.lit("CANDIDATE"))
     )
@@ -484,9 +489,10 @@ def _name_pass(
     elsewhere = pl.col("odds") > MAX_ELSEWHERE_ODDS
     score = pl.col("score") + pl.when(pl.col("r_village") != pl.col("p_village")).then(
         OTHER_VILLAGE).otherwise(0.0)
+    held = elsewhere & (score >= accept - EPS)
     score = pl.when(elsewhere).then(pl.min_horizontal(score, pl.lit(accept - 0.01))).otherwise(score)
-    scored = scored.with_columns(score=score.clip(0.0, 1.0).round(4)).select(
-        "rid", "nik", "no_kk", "score"
+    scored = scored.with_columns(score=score.clip(0.0, 1.0).round(4), held=held).select(
+        "rid", "nik", "no_kk", "score", "held"
     )
     if before is not None:
         scored = pl.concat([before, scored])
@@ -604,15 +610,17 @@ def _name_links_chunk(
     )
     if 1.0 + OTHER_VILLAGE < accept - EPS:
         # The district can only accept a namesake of another village if its score can reach
-        # `accept`; when it cannot, its result is used only where the village had nothing.
-        settled = village.filter(pl.col("outcome") != "NONE")
+        # `accept`; when it cannot, its result is used only where the village had nothing, and
+        # to list the district's namesakes of a record held for them.
+        settled = village.filter((pl.col("outcome") != "NONE") & ~pl.col("held"))
     rest = recs.join(settled.select("rid"), on="rid", how="anti")
     district, _ = _name_pass(
         rest, rkeys, reg, pkeys, idf, "district", DISTRICT_KEY_CAP, accept, review, margin,
         commonness, spent, before=v_scored,
     )
-    # The district wins where it accepts, or where the village had nothing to offer.
-    village_has = village.filter(pl.col("outcome") != "NONE").select("rid")
+    # The district wins where it accepts, where the village had nothing to offer, or where the
+    # village's best was held for namesakes elsewhere (the district lists them beside it).
+    village_has = village.filter((pl.col("outcome") != "NONE") & ~pl.col("held")).select("rid")
     from_district = district.filter(pl.col("outcome") == "ACCEPT").vstack(
         district.filter(pl.col("outcome") != "ACCEPT").join(village_has, on="rid", how="anti")
     )
@@ -718,6 +726,7 @@ def _link_asset_records(
         .when(out_scope).then(pl.lit(OUT_OF_SCOPE))
         .when(conflict_note).then(pl.lit(NIK_NAME_CONFLICT))
         .when(by_nik).then(pl.lit(None, dtype=pl.String))
+        .when((outcome == "AMBIGUOUS") & pl.col("held").fill_null(False)).then(pl.lit(NAMESAKE_ELSEWHERE))
         .when(linked_by_name | (outcome == "AMBIGUOUS")).then(pl.lit(None, dtype=pl.String))
         .otherwise(pl.lit(NO_CANDIDATE))
     )
