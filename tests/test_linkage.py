@@ -572,8 +572,8 @@ def test_the_same_input_gives_the_same_links_at_the_candidate_cut():
 def test_namesakes_in_the_district_hold_a_name_where_holders_live_next_door():
     # Half the holders found by NIK hold parcels in another village of their own district (V2).
     # BUDI SANTOSO is unique in V1: with no namesake elsewhere in the district, the name is
-    # trusted; with namesakes in V2 the parcel may be theirs: AMBIGUOUS, Budi and the namesakes
-    # of V2 listed as its candidates, for a field check to settle.
+    # trusted; with namesakes in V2 the parcel may be theirs: AMBIGUOUS, Budi listed as its
+    # candidate, for a field check to settle.
     local = [parcel(f"351012000001{i:02d}", "SITI AMINAH", SITI) for i in range(30)]
     away = [parcel(f"351012000002{i:02d}", "SITI AMINAH", SITI, KODE_WILAYAH=V2) for i in range(30)]
     t = tanah(parcel("35101200000001", "BUDI SANTOSO"), *local, *away)
@@ -584,11 +584,25 @@ def test_namesakes_in_the_district_hold_a_name_where_holders_live_next_door():
     b = row(link(t, reg=reg), "tanah", "35101200000001")
     assert (b["method"], b["nik"], b["note"]) == (AMBIGUOUS, None, NAMESAKE_ELSEWHERE)
     assert 0.80 <= b["score"] < 0.92
-    assert sorted(b["candidates"]) == sorted([BUDI, *(f"35101201019{i:05d}" for i in range(100, 103))])
+    assert b["candidates"] == [BUDI]
     # The same namesakes in another district weigh by the regency's count only.
     reg3 = pl.concat([REGISTRY, penduduk(*_crowd(3, "BUDI SANTOSO", V3))])
     c = row(link(t, reg=reg3), "tanah", "35101200000001")
     assert (c["method"], c["nik"], c["score"]) == (NAME_MATCH, BUDI, 1.0)
+
+
+def test_the_district_namesakes_of_a_held_record_can_be_listed_beside_the_villager(monkeypatch):
+    import assets.linkage.match as match
+
+    local = [parcel(f"351012000001{i:02d}", "SITI AMINAH", SITI) for i in range(30)]
+    away = [parcel(f"351012000002{i:02d}", "SITI AMINAH", SITI, KODE_WILAYAH=V2) for i in range(30)]
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO"), *local, *away)
+    others = [f"35101201019{i:05d}" for i in range(100, 103)]
+    reg = pl.concat([REGISTRY, penduduk(*[person(nik, nik, "BUDI SANTOSO", village=V2) for nik in others])])
+    monkeypatch.setattr(match, "LIST_DISTRICT_NAMESAKES", True)
+    b = row(link(t, reg=reg), "tanah", "35101200000001")
+    assert (b["method"], b["nik"], b["note"]) == (AMBIGUOUS, None, NAMESAKE_ELSEWHERE)
+    assert sorted(b["candidates"]) == sorted([BUDI, *others])
 
 
 def test_exact_nik_with_a_short_form_of_the_name_agrees_unless_a_twin_could_be_meant():

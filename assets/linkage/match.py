@@ -71,6 +71,9 @@ RT_RW_DIFFER = -0.15  # vehicle address RT or RW differs from the person's (same
 OTHER_VILLAGE = -0.10  # a name candidate living in another village than the record's
 ELSEWHERE_PRIOR_N = 20  # pseudo-records (none from elsewhere) added to that share's estimate
 MAX_ELSEWHERE_ODDS = 0.01  # name-only acceptance: odds that a holder from elsewhere bears the name
+# List the district's namesakes beside the villager of a record held for namesakes elsewhere?
+# Each is a candidate household that the record may send to review (docs/linkage.md).
+LIST_DISTRICT_NAMESAKES = False
 ADDRESS_AGREE = 0.02  # the person's street address is contained in the vehicle address
 NIK_DATE_TOLERANCE = 2  # a record NIK whose date part differs from the person's in more digits
 #                         than this (one typo or one swap) says the owner is someone else
@@ -612,7 +615,8 @@ def _name_links_chunk(
         # The district can only accept a namesake of another village if its score can reach
         # `accept`; when it cannot, its result is used only where the village had nothing, and
         # to list the district's namesakes of a record held for them.
-        settled = village.filter((pl.col("outcome") != "NONE") & ~pl.col("held"))
+        listed = pl.col("held") if LIST_DISTRICT_NAMESAKES else pl.lit(False)
+        settled = village.filter((pl.col("outcome") != "NONE") & ~listed)
     rest = recs.join(settled.select("rid"), on="rid", how="anti")
     district, _ = _name_pass(
         rest, rkeys, reg, pkeys, idf, "district", DISTRICT_KEY_CAP, accept, review, margin,
@@ -620,7 +624,8 @@ def _name_links_chunk(
     )
     # The district wins where it accepts, where the village had nothing to offer, or where the
     # village's best was held for namesakes elsewhere (the district lists them beside it).
-    village_has = village.filter((pl.col("outcome") != "NONE") & ~pl.col("held")).select("rid")
+    listed = pl.col("held") if LIST_DISTRICT_NAMESAKES else pl.lit(False)
+    village_has = village.filter((pl.col("outcome") != "NONE") & ~listed).select("rid")
     from_district = district.filter(pl.col("outcome") == "ACCEPT").vstack(
         district.filter(pl.col("outcome") != "ACCEPT").join(village_has, on="rid", how="anti")
     )
