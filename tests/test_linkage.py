@@ -561,6 +561,21 @@ def test_nik_variants_are_all_single_edits():
 
 
 
+def test_namesakes_at_the_vehicle_address_survive_the_candidate_cut():
+    # Sixty SUGENGs in the village, more than MAX_CANDIDATES, two of them at the address the
+    # vehicle is registered to, last in registry order. They are compared, and cannot be told
+    # apart: AMBIGUOUS with both listed, not a link to whichever SUGENG came first.
+    crowd = [person(f"35101501019{i:05d}", f"35101501019{i:05d}", "SUGENG", rt="009", rw="004")
+             for i in range(100, 160)]
+    pair = [person(f"35101501019{i:05d}", f"35101501019{i:05d}", "SUGENG", rt="003", rw="002")
+            for i in (900, 901)]
+    reg = pl.concat([REGISTRY, penduduk(*crowd, *pair)])
+    k = kendaraan(vehicle("MH1AAA", "SUGENG", ALAMAT_PEMILIK="DUSUN KRAJAN RT 003 RW 002"))
+    a = row(link(k=k, reg=reg), "kendaraan", "MH1AAA")
+    assert a["method"] == AMBIGUOUS
+    assert {"3510150101900900", "3510150101900901"} <= set(a["candidates"])
+
+
 def test_the_same_input_gives_the_same_links_at_the_candidate_cut():
     # 140 namesakes, more than MAX_CANDIDATES: which pairs are kept must not vary between runs.
     reg = pl.concat([REGISTRY, penduduk(*_crowd(80, "SLAMET", V1), *_crowd(60, "SLAMET", V2, 300))])

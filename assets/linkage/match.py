@@ -427,12 +427,27 @@ def _candidate_pairs(
     if budget is not None:
         pairs = pairs.join(budget, on="rid", how="left")
         limit = pl.min_horizontal(limit, pl.col("budget").fill_null(MAX_CANDIDATES))
-    # Best weight first, ties by person (the registry row order): the same input always gives
-    # the same pairs.
+    # Best weight first; among equal weights a person of the record's village, RT and RW first
+    # (a vehicle's address: with more namesakes in the village than the cap, the ones at the
+    # owner's address must not be cut), then the registry row order: the same input always
+    # gives the same pairs.
+    pairs = pairs.with_columns(_lim=limit, _n=pl.len().over("rid"))
+    crowded = pairs.filter(pl.col("_n") > pl.col("_lim"))
+    near = pl.lit(False)
+    if crowded.height:
+        crowded = crowded.join(recs.select("rid", _rv_a="village", _rt_a="r_rt", _rw_a="r_rw"), on="rid").join(
+            reg.select("pid", _pv_a="village", _pt_a="p_rt", _pw_a="p_rw"), on="pid"
+        ).with_columns(
+            _near=((pl.col("_rv_a") == pl.col("_pv_a")) & (pl.col("_rt_a") == pl.col("_pt_a"))
+                   & (pl.col("_rw_a") == pl.col("_pw_a"))).fill_null(False)
+        ).select(*pairs.columns, "_near")
+        pairs = pl.concat([pairs.filter(pl.col("_n") <= pl.col("_lim")).with_columns(_near=near), crowded])
+    else:
+        pairs = pairs.with_columns(_near=near)
     return (
-        pairs.sort(["rid", "w", "pid"], descending=[False, True, False])
+        pairs.sort(["rid", "w", "_near", "pid"], descending=[False, True, True, False])
         .with_columns(_r=pl.int_range(1, pl.len() + 1).over("rid"))
-        .filter(pl.col("_r") <= limit)
+        .filter(pl.col("_r") <= pl.col("_lim"))
         .select("rid", "pid")
     )
 
