@@ -586,6 +586,21 @@ def test_name_match_below_accept_sends_to_review_not_excluded():
     assert res.components.filter((pl.col("no_kk") == kk(1)) & (pl.col("component") == "mobil"))["points"].item() == 0
 
 
+def test_a_parcel_held_for_namesakes_elsewhere_reviews_its_villager_and_says_why():
+    w = World()
+    a = w.family(1)
+    w.family(2)
+    nib = w.parcel(None, luas=6000.0, method="AMBIGUOUS", score=0.91, candidates=[a])
+    w.links[-1]["note"] = "NAMESAKE_ELSEWHERE"
+    w.padding()
+    res = w.run()
+    assert hh(res, 1)["status"] == "REVIEW" and codes_of(res, 1) == {"UNCERTAIN_MATCH"}
+    ev = reasons_of(res, 1, "UNCERTAIN_MATCH")[0]
+    assert ev["evidence_id"] == nib and "bernama sama" in ev["evidence"] and "kandidat" not in ev["evidence"]
+    assert hh(res, 2)["status"] == "ELIGIBLE"
+    check_invariants(res, w)
+
+
 def test_ambiguous_record_reviews_every_candidate_household_it_would_exclude():
     w = World()
     a = w.family(1)

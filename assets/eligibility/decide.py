@@ -88,9 +88,14 @@ def _parcel_text() -> pl.Expr:
     )
 
 
+NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # asset_links note: the name agrees, a namesake elsewhere may hold it
+
+
 def _uncertain_text(fact: pl.Expr) -> pl.Expr:
     how = (
-        pl.when(pl.col("link_method") == "AMBIGUOUS")
+        pl.when(pl.col("link_note").fill_null("") == NAMESAKE_ELSEWHERE)
+        .then(pl.lit("nama cocok, tetapi orang bernama sama dari desa atau daerah lain bisa jadi pemegangnya"))
+        .when(pl.col("link_method") == "AMBIGUOUS")
         .then(pl.format("pemilik tidak dapat dipastikan di antara {} kandidat", pl.col("candidate_count")))
         .otherwise(pl.format("kecocokan nama {} di bawah ambang", pl.col("link_score").round(2)))
     )
@@ -283,7 +288,7 @@ def program_lists(scores: pl.DataFrame, ages: pl.DataFrame, policy: Policy, key:
 def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Policy, load_date: date) -> pl.DataFrame:
     """Per (household, uncertain record): the points the record would add to the score if it were the
     household's, on top of its sure holdings. Columns: `no_kk`, `evidence_source`, `evidence_id`,
-    `fact`, `link_method`, `link_score`, `candidate_count`, `gain`."""
+    `fact`, `link_method`, `link_score`, `link_note`, `candidate_count`, `gain`."""
     sc = policy.score
     out = []
     for rule in (sc.motorcycles, sc.cars):
@@ -301,6 +306,7 @@ def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Polic
                 fact=_vehicle_text(),
                 link_method="link_method",
                 link_score="link_score",
+                link_note="link_note",
                 candidate_count="candidate_count",
                 gain=(
                     pl.min_horizontal((n + 1) * rule.points_each, pl.lit(rule.max_points))
@@ -320,6 +326,7 @@ def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Polic
             fact=_parcel_text(),
             link_method="link_method",
             link_score="link_score",
+            link_note="link_note",
             candidate_count="candidate_count",
             gain=(band_points(v + pl.col("NILAI"), sc.land_value_bands) - band_points(v, sc.land_value_bands)).cast(pl.Int32),
         )

@@ -109,7 +109,8 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
         .drop("_cand")
     )
 
-    cols = list(records.columns) + ["no_kk", "owner_status", "link_method", "link_score", "candidate_count", "certain"]
+    cols = list(records.columns) + ["no_kk", "owner_status", "link_method", "link_score", "link_note", "candidate_count",
+                                    "certain"]
     both = pl.concat([confident.select(cols), uncertain.select(cols)], how="vertical_relaxed")
     # One row per household and record key; a certain holding wins over an uncertain one, then the
     # better link, then the earlier row of the file.
