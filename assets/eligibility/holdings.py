@@ -97,6 +97,7 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
             ).list.drop_nulls().list.unique()
         )
         .with_columns(candidate_count=pl.col("_cand").list.len().cast(pl.Int32))
+        .drop("candidates")  # else every exploded row would carry the whole list
         .explode("_cand")
         .join(persons, left_on="_cand", right_on="person_nik", how="inner")
         .filter(pl.col("owner_status") != PINDAH)
