@@ -157,6 +157,20 @@ def _token_idf(reg: pl.DataFrame) -> pl.DataFrame:
 
 # --- scoring --------------------------------------------------------------------------------------
 def _name_scores(pairs: pl.DataFrame, idf: pl.DataFrame, n_registry: int) -> pl.Series:
+    """Name agreement (0-1) of each pair `rkey`/`pkey`, computed once per distinct pair of keys
+    (namesakes make them repeat: at 1,000,000 persons 3.8 million pairs hold 270,000)."""
+    if pairs.height == 0:
+        return pl.Series("name_score", [], dtype=pl.Float64)
+    keys = pairs.select(pl.col("rkey").fill_null(""), pl.col("pkey").fill_null(""))
+    distinct = (
+        pairs.select(pl.col("rkey").fill_null(""), pl.col("pkey").fill_null(""), "rtoks", "ptoks")
+        .unique(subset=["rkey", "pkey"], keep="first", maintain_order=True)
+    )
+    scored = distinct.select("rkey", "pkey").with_columns(_distinct_name_scores(distinct, idf, n_registry))
+    return keys.join(scored, on=["rkey", "pkey"], how="left", maintain_order="left")["name_score"]
+
+
+def _distinct_name_scores(pairs: pl.DataFrame, idf: pl.DataFrame, n_registry: int) -> pl.Series:
     """Name agreement (0-1) of each pair `rkey`/`pkey` (canonical keys, `rtoks`/`ptoks` tokens).
 
     The larger of: token_sort_ratio (whole names, any order, typing errors), ratio (the names as
@@ -202,12 +216,14 @@ def _name_scores(pairs: pl.DataFrame, idf: pl.DataFrame, n_registry: int) -> pl.
 
 
 def _address_scores(pairs: pl.DataFrame) -> pl.Series:
-    a = pairs["r_addr"].fill_null("").to_list()
-    b = pairs["p_addr"].fill_null("").to_list()
-    return pl.Series(
-        "addr_score",
-        process.cpdist(a, b, scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float64) / 100.0,
-    )
+    """token_set_ratio of the record's and the person's addresses, once per distinct pair."""
+    keys = pairs.select(pl.col("r_addr").fill_null(""), pl.col("p_addr").fill_null(""))
+    distinct = keys.unique(maintain_order=True)
+    a = distinct["r_addr"].to_list()
+    b = distinct["p_addr"].to_list()
+    scored = distinct.with_columns(addr_score=pl.Series(
+        process.cpdist(a, b, scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float64) / 100.0))
+    return keys.join(scored, on=["r_addr", "p_addr"], how="left", maintain_order="left")["addr_score"]
 
 
 def _score_pairs(
