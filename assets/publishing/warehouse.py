@@ -343,18 +343,26 @@ def _writer_lock(db_path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+# DuckDB's own working memory while publishing; what does not fit spills to disk.
+DUCKDB_MEMORY_LIMIT = "2GB"
+
+
 def publish_warehouse(
     db_path: Path,
     load: Mapping,
     tables: Mapping[str, pl.DataFrame],
     *,
     threads: int | None = None,
+    memory_limit: str = DUCKDB_MEMORY_LIMIT,
 ) -> dict[str, int]:
     """Write one load (the `loads` row and every mart table's rows) into the database at `db_path`.
 
     `load` holds the columns of `mart.loads`; `tables` the frames of the other tables except
     `eligibility_changes`, which is computed here against the previous published load of the same
     scope. Returns row counts per table. Replaces the load's rows if it was published before.
+    DuckDB works within `memory_limit` (its default is 80 % of the machine's memory, beside the
+    frames the load already holds), spilling to a folder next to the database, and on `threads`
+    threads (default: DuckDB's, one per core).
     """
     db_path = Path(db_path)
     load_id = load["load_id"]
@@ -371,6 +379,9 @@ def publish_warehouse(
             try:
                 if threads:
                     con.execute(f"SET threads = {int(threads)}")
+                con.execute("SET memory_limit = ?", [memory_limit])
+                spill = db_path.parent / f".{db_path.name}.spill"
+                con.execute("SET temp_directory = ?", [str(spill)])
                 con.execute("BEGIN TRANSACTION")
                 _create_schema(con)
                 for table in TABLES:
@@ -393,4 +404,5 @@ def publish_warehouse(
         finally:
             tmp.unlink(missing_ok=True)
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+            shutil.rmtree(db_path.parent / f".{db_path.name}.spill", ignore_errors=True)
     return counts
