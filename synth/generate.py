@@ -21,6 +21,10 @@ from synth.world import HIDUP, World, build_world
 
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference" / "banyuwangi_wilayah.csv"
 SCOPE = "35.10"
+# A regency code no Indonesian regency bears, for a generated set spanning two regencies: the
+# districts given as `second_regency` are moved to it (35.10.12 → 35.99.12), codes and reference rows.
+SYNTHETIC_REGENCY = "35.99"
+SYNTHETIC_REGENCY_NAME = "Kabupaten Sintetis"
 QUARANTINE_DIRT = set(D.NIK_DIRT) | {"NIK_DATE_MISMATCH", "DUPLICATE_IDENTICAL", "DUPLICATE_CONFLICT",
                                      "DATE_IMPOSSIBLE", "DATE_FUTURE", "NOT_POSITIVE", "LABEL_UNKNOWN",
                                      "REGION_UNKNOWN", "OUT_OF_SCOPE"}
@@ -140,8 +144,28 @@ def _apply_order(df: pl.DataFrame, order: np.ndarray) -> pl.DataFrame:
     return df.select(pl.all().gather(pl.Series(order, dtype=pl.Int64)))
 
 
+def _second_regency(frames: dict[str, pl.DataFrame], ref: pl.DataFrame,
+                    districts: list[str]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """Move `districts` of the scope to the synthetic regency: every KODE_WILAYAH and reference code
+    under them gets the synthetic regency's code; the reference gains the regency's own row."""
+    def moved(expr: pl.Expr) -> pl.Expr:
+        for d in districts:
+            new = SYNTHETIC_REGENCY + d[len(SCOPE):]
+            expr = pl.when(expr.str.starts_with(d + ".") | (expr == d)).then(
+                pl.lit(new) + expr.str.slice(len(d))).otherwise(expr)
+        return expr
+
+    frames = {k: f.with_columns(moved(pl.col("KODE_WILAYAH")).alias("KODE_WILAYAH")) for k, f in frames.items()}
+    ref = pl.concat([ref.with_columns(moved(pl.col("KODE")).alias("KODE")),
+                     pl.DataFrame({"KODE": [SYNTHETIC_REGENCY], "NAMA": [SYNTHETIC_REGENCY_NAME]})])
+    return frames, ref.sort("KODE")
+
+
 def generate(persons: int, seed: int, out: Path, districts: list[str] | None = None,
-             load_date: date = date(2026, 11, 1)) -> dict:
+             load_date: date = date(2026, 11, 1), second_regency: list[str] | None = None) -> dict:
+    """Write a synthetic extract folder. `second_regency`: generated districts to deliver as a second,
+    synthetic regency (SYNTHETIC_REGENCY), for loads whose scope spans two regencies; the default
+    output is unchanged by it."""
     t0 = time.perf_counter()
     out = Path(out)
     rng = np.random.default_rng(seed)
@@ -155,6 +179,10 @@ def generate(persons: int, seed: int, out: Path, districts: list[str] | None = N
     unknown = [d for d in districts if d not in all_districts]
     if unknown:
         raise ValueError(f"unknown district code(s): {', '.join(unknown)}")
+    if second_regency is not None:
+        outside = [d for d in second_regency if d not in districts]
+        if outside or not second_regency or set(second_regency) == set(districts):
+            raise ValueError("second_regency: some but not all of the generated districts")
     villages = [c for c in all_villages if c[:8] in set(districts)]
     other_villages = [c for c in all_villages if c[:8] not in set(districts)]
     load_days = A.days_of(load_date)
@@ -298,13 +326,18 @@ def generate(persons: int, seed: int, out: Path, districts: list[str] | None = N
         return df.with_columns(pl.col(pl.String).replace("", None))
 
     dirt_csv, tan_truth, ken_truth = nulls(dirt_csv), nulls(tan_truth), nulls(ken_truth)
+    scope = SCOPE
+    if second_regency is not None:
+        moved, ref = _second_regency({"pen": pen, "tan": tan, "ken": ken, "rum": rum}, ref, second_regency)
+        pen, tan, ken, rum = moved["pen"], moved["tan"], moved["ken"], moved["rum"]
+        scope = f"{SCOPE}+{SYNTHETIC_REGENCY}"
     (out / "truth").mkdir(parents=True, exist_ok=True)
     pen.select(REQUIRED_COLUMNS["penduduk"]).write_csv(out / "penduduk.csv")
     tan.select(REQUIRED_COLUMNS["tanah"]).write_csv(out / "tanah.csv")
     ken.select(REQUIRED_COLUMNS["kendaraan"]).write_csv(out / "kendaraan.csv")
     rum.select(REQUIRED_COLUMNS["rumah"]).write_csv(out / "rumah.csv", include_bom=True)
     ref.write_csv(out / "wilayah.csv")
-    (out / "load.json").write_text(json.dumps({"load_date": load_date.isoformat(), "scope": SCOPE}) + "\n")
+    (out / "load.json").write_text(json.dumps({"load_date": load_date.isoformat(), "scope": scope}) + "\n")
     dirt_csv.write_csv(out / "truth" / "dirt.csv")
     tan_truth.write_csv(out / "truth" / "tanah.csv")
     ken_truth.write_csv(out / "truth" / "kendaraan.csv")
