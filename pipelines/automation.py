@@ -8,7 +8,9 @@
   one load of that folder. A folder without the marker is still being copied and is left alone.
   The run key is the folder name and the marker's modification time, so each landed folder is
   loaded once; delivering it again (a new marker) loads it again. The sensor is RUNNING by
-  default when PERLINSOS_LANDING is set, STOPPED otherwise.
+  default when PERLINSOS_LANDING is set, STOPPED otherwise. It also adds the regencies of each
+  landed folder's scope to the `regency` partitions, so that a backfill by regency can be launched
+  on them from the UI (pipelines/partitions.py).
 
 Runs started here write their intermediate files under `<work>/<folder name>`, so two landed
 folders never share them.
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.partitions import REGENCY_PARTITIONS, regencies, regency_keys_of_folder
 from pipelines.resources import default_work_dir
 from schemas.extracts import COMPLETE_MARKER, EXTRACTS
 
@@ -92,6 +95,16 @@ def _read_cursor(cursor: str | None) -> list[str]:
     return [str(k) for k in seen] if isinstance(seen, list) else []
 
 
+def _regency_keys(folder: Path, context: dg.SensorEvaluationContext) -> list[str]:
+    """The regencies of a landed folder's scope, as partition keys; none when the folder cannot
+    tell (its load then stops in `load_info` with the reason, as any load would)."""
+    try:
+        return regency_keys_of_folder(folder)
+    except Exception as exc:  # a delivery the sensor cannot read; the load itself reports it
+        context.log.warning(f"{folder.name}: regencies not read ({type(exc).__name__})")
+        return []
+
+
 def build_landing_sensor(landing: str | None = None, job_name: str = "load") -> dg.SensorDefinition:
     """The landing sensor; `landing` defaults to PERLINSOS_LANDING, read at every tick."""
 
@@ -120,15 +133,28 @@ def build_landing_sensor(landing: str | None = None, job_name: str = "load") -> 
             yield dg.SkipReason("no new complete extract folder")
             return
         work = default_work_dir()
+        requests, keys = [], set()
         for folder in new:
             context.log.info(f"complete extract folder landed: {folder.name}")
-            yield dg.RunRequest(
-                run_key=folder.run_key,
-                run_config=folder_run_config(folder.path, work),
-                tags={LANDING_TAG: folder.name},
+            keys.update(_regency_keys(folder.path, context))
+            requests.append(
+                dg.RunRequest(
+                    run_key=folder.run_key,
+                    run_config=folder_run_config(folder.path, work),
+                    tags={LANDING_TAG: folder.name},
+                )
             )
             seen.append(folder.run_key)
-        context.update_cursor(json.dumps(seen[-CURSOR_KEEP:]))
+        try:
+            known = set(context.instance.get_dynamic_partitions(REGENCY_PARTITIONS))
+        except dg.DagsterInvariantViolationError:  # a context built without an instance (tests)
+            known = set()
+        added = sorted(keys - known)
+        yield dg.SensorResult(
+            run_requests=requests,
+            dynamic_partitions_requests=[regencies.build_add_request(added)] if added else None,
+            cursor=json.dumps(seen[-CURSOR_KEEP:]),
+        )
 
     return landing_sensor
 

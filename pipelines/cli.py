@@ -43,28 +43,41 @@ def _root_cause(error) -> str:
     return f"{error.cls_name}: {error.message.strip()}" if error.cls_name else error.message.strip()
 
 
+def _report_failure(results) -> None:
+    """The failing steps and failed checks of a stopped load (our messages carry no personal data)."""
+    print("perlinsos load: the load failed; nothing was published.", file=sys.stderr)
+    for result in results:
+        for event in result.all_events:
+            if event.event_type_value == "STEP_FAILURE":
+                print(f"  step {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
+        for event in result.all_events:
+            if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
+                check = event.event_specific_data
+                why = f": {check.description}" if check.description else ""
+                print(f"  check {check.check_name} on {check.asset_key.to_user_string()} failed{why}", file=sys.stderr)
+
+
 def run_load(args: argparse.Namespace) -> int:
     from pipelines.definitions import defs
 
     if args.load_date:
         date.fromisoformat(args.load_date)
-    job = defs.resolve_job_def("load")
     instance = _instance()
     try:
-        result = job.execute_in_process(run_config=_run_config(args), instance=instance, raise_on_error=False)
-        if not result.success:
-            failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-            print("perlinsos load: the load failed; nothing was published.", file=sys.stderr)
-            for event in failures:
-                print(f"  step {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
-            for event in result.all_events:
-                if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
-                    check = event.event_specific_data
-                    why = f": {check.description}" if check.description else ""
-                    print(f"  check {check.check_name} on {check.asset_key.to_user_string()} failed{why}", file=sys.stderr)
+        if getattr(args, "by_regency", False):
+            from pipelines.backfill import load_by_regency
+
+            load = load_by_regency(defs, _run_config(args), instance, args.extracts)
+            results, success = load.results, load.success
+        else:
+            job = defs.resolve_job_def("load")
+            results = [job.execute_in_process(run_config=_run_config(args), instance=instance, raise_on_error=False)]
+            success = results[0].success
+        if not success:
+            _report_failure(results)
             return 1
-        warehouse = result.output_for_node("warehouse")
-        exports = result.output_for_node("district_exports")
+        warehouse = results[-1].output_for_node("warehouse")
+        exports = results[-1].output_for_node("district_exports")
     finally:
         instance.dispose()
     print_summary(Path(args.warehouse), warehouse["load_id"], exports["path"])
@@ -125,6 +138,8 @@ def run_synth(args: argparse.Namespace) -> int:
 
     districts = [d.strip() for d in args.districts.split(",")] if args.districts else None
     kwargs = {"load_date": date.fromisoformat(args.load_date)} if args.load_date else {}
+    if args.second_regency:
+        kwargs["second_regency"] = [d.strip() for d in args.second_regency.split(",")]
     summary = generate(args.persons, args.seed, Path(args.out), districts=districts, **kwargs)
     print(f"Synthetic extracts written to {args.out}")
     for key, value in summary.items():
@@ -153,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", required=True, help="folder to write the extracts into")
     synth.add_argument("--districts", help="comma-separated district codes, e.g. 35.10.15,35.10.12 (default: all of 35.10)")
     synth.add_argument("--load-date", help="load date written to load.json (YYYY-MM-DD)")
+    synth.add_argument(
+        "--second-regency",
+        help="comma-separated generated districts delivered as a second, synthetic regency (35.99), "
+        "e.g. 35.10.12: a folder whose scope spans two regencies",
+    )
     synth.set_defaults(func=run_synth)
 
     default_wh = os.environ.get("PERLINSOS_WAREHOUSE") or str(PROJECT_ROOT / "warehouse" / "perlinsos.duckdb")
@@ -165,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--policy", help="policy file (default: data/policy.toml or $PERLINSOS_POLICY)")
     load.add_argument("--work", help="folder for intermediate files (default: beside the warehouse)")
     load.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step logs")
+    load.add_argument(
+        "--by-regency",
+        action="store_true",
+        help="run it as one run per regency of the scope, then one whole-scope run (as a backfill in the UI does)",
+    )
     load.set_defaults(func=run_load)
 
     explain = sub.add_parser("explain", help="show one household's decision as an office would show the family")

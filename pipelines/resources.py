@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import uuid
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -102,45 +104,82 @@ class PerlinsosSettings(dg.ConfigurableResource):
         return date.fromisoformat(self.load_date) if self.load_date else None
 
 
+class RegencyParts(dict):
+    """The materialised regencies of a partitioned asset, as a whole-scope step reads them:
+    regency code → that regency's value."""
+
+
 class FrameIOManager(dg.ConfigurableIOManager):
     """Stores each asset's output under `base_dir`: polars frames as Parquet, anything else pickled.
 
-    The intermediate files hold personal data: `base_dir` lives beside the warehouse, outside git,
+    A regency partition goes to `<asset>/<regency>.<suffix>`; the same asset materialised without a
+    partition (the `load` job, the whole folder in one run) to `<asset>.<suffix>`. A whole-scope
+    step reading a partitioned asset gets, in a run that materialised that asset itself, the frame
+    it wrote; otherwise (the `load_scope` job after a backfill) a dict of every materialised
+    regency's frame, which the step narrows to its load's scope (assets/ingest/regions.py).
+
+    Writes go through a temporary file of the writing process and an atomic rename, so runs of
+    several regencies rewriting a folder-level asset never leave a half-written file. The
+    intermediate files hold personal data: `base_dir` lives beside the warehouse, outside git,
     readable only by the pipeline's account.
     """
 
     base_dir: str
 
+    def _file(self, key: Sequence[str], partition: str | None, suffix: str) -> Path:
+        parts = list(key)
+        if partition is not None:
+            parts.append(partition)
+        *folders, name = parts
+        return Path(self.base_dir).joinpath(*folders, f"{name}{suffix}")
+
     def _path(self, context: dg.OutputContext | dg.InputContext, suffix: str) -> Path:
         key = context.asset_key.path if context.has_asset_key else [context.name]
-        parts = list(key)
-        if context.has_asset_partitions:
-            parts.append(context.asset_partition_key)
-        return Path(self.base_dir).joinpath(*parts).with_suffix(suffix)
+        partition = context.asset_partition_key if context.has_asset_partitions else None
+        return self._file(key, partition, suffix)
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
         if obj is None:
             return
-        if isinstance(obj, pl.DataFrame):
-            path = self._path(context, ".parquet")
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = path.with_suffix(".parquet.tmp")
-            obj.write_parquet(tmp, compression="lz4", statistics=False)
+        path = self._path(context, ".parquet" if isinstance(obj, pl.DataFrame) else ".pickle")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+        try:
+            if isinstance(obj, pl.DataFrame):
+                obj.write_parquet(tmp, compression="lz4", statistics=False)
+                stale = path.with_suffix(".pickle")
+            else:
+                with open(tmp, "wb") as fh:
+                    pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                stale = path.with_suffix(".parquet")
             os.replace(tmp, path)
-            stale = path.with_suffix(".pickle")
-        else:
-            path = self._path(context, ".pickle")
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = path.with_suffix(".pickle.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-            stale = path.with_suffix(".parquet")
+        finally:
+            tmp.unlink(missing_ok=True)
         stale.unlink(missing_ok=True)
 
-    def load_input(self, context: dg.InputContext):
-        parquet = self._path(context, ".parquet")
+    @staticmethod
+    def _read(stem: Path):
+        parquet = stem.with_name(stem.name + ".parquet")
         if parquet.exists():
             return pl.read_parquet(parquet)
-        with open(self._path(context, ".pickle"), "rb") as fh:
+        with open(stem.with_name(stem.name + ".pickle"), "rb") as fh:
             return pickle.load(fh)
+
+    @staticmethod
+    def _written_in_this_run(context: dg.InputContext) -> bool:
+        """Whether the upstream asset is one this run's job materialises without a partition."""
+        step = context.step_context
+        if step.has_partition_key or step.has_partition_key_range:
+            return False
+        return context.asset_key in step.job_def.asset_layer.executable_asset_keys
+
+    def load_input(self, context: dg.InputContext):
+        key = context.asset_key.path if context.has_asset_key else [context.name]
+        if not context.has_asset_partitions or self._written_in_this_run(context):
+            return self._read(self._file(key, None, ""))
+        found = RegencyParts()
+        for partition in context.asset_partition_keys:
+            stem = self._file(key, partition, "")
+            if stem.with_name(stem.name + ".parquet").exists() or stem.with_name(stem.name + ".pickle").exists():
+                found[partition] = self._read(stem)
+        return found

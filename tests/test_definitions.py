@@ -89,3 +89,56 @@ def test_the_warehouse_writer_steps_share_one_concurrency_pool():
 
     node = defs.resolve_job_def("load").graph.node_named("warehouse")
     assert node.definition.pool == WAREHOUSE_POOL
+
+
+REGENCY = {
+    *(f"{prefix}{n}{suffix}" for n in ("penduduk", "tanah", "kendaraan", "rumah")
+      for prefix, suffix in (("raw_", ""), ("raw_", "_file"), ("", ""), ("", "_quarantine"))),
+    "penduduk_flags",
+}
+FOLDER = {"raw_wilayah", "raw_wilayah_file", "wilayah", "wilayah_quarantine", "policy", "load_info"}
+SCOPE = {"extract_files", "quarantine", "asset_links", "members", "households", "household_reasons",
+         "score_components", "warehouse", "district_exports"}
+
+
+def test_the_regency_half_is_partitioned_and_the_whole_scope_reads_every_regency():
+    from pipelines.partitions import regencies
+
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string(): k for k in graph.get_all_asset_keys()}
+    assert set(keys) == REGENCY | FOLDER | SCOPE
+    partitioned = {name for name, k in keys.items() if graph.get(k).partitions_def is not None}
+    assert partitioned == REGENCY
+    for name in REGENCY:
+        node = graph.get(keys[name])
+        assert node.partitions_def == regencies
+        assert node.backfill_policy == dg.BackfillPolicy.multi_run(1)
+    # a regency step needs only folder-level assets: each regency run is independent of the others
+    for name in REGENCY:
+        assert {p.to_user_string() for p in graph.get(keys[name]).parent_keys} <= FOLDER
+    # deciles and NIK links after the regencies, over all of them
+    whole_readers = set()
+    for name in SCOPE:
+        for parent in graph.get(keys[name]).parent_keys:
+            if parent.to_user_string() in REGENCY:
+                whole_readers.add(name)
+                assert isinstance(graph.get_partition_mapping(keys[name], parent), dg.AllPartitionMapping)
+    assert {"asset_links", "households", "quarantine", "extract_files"} <= whole_readers
+    # the per-regency check is partitioned with its asset; a check never reads every regency
+    nik = defs.resolve_assets_def("penduduk_quarantine")
+    assert nik.partitions_def == regencies
+    assert "valid_nik_share_within_policy" in {c.name for c in nik.check_keys}
+
+
+def test_a_load_a_regency_run_and_a_whole_scope_run_select_their_halves():
+    def selected(job_name: str) -> set[str]:
+        job = defs.resolve_job_def(job_name)
+        return {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
+
+    assert selected("load") == REGENCY | FOLDER | SCOPE
+    assert selected("load_regency") == REGENCY | FOLDER
+    assert selected("load_scope") == SCOPE
+    assert defs.resolve_job_def("load_regency").partitions_def.name == "regency"
+    assert defs.resolve_job_def("load_scope").partitions_def is None
+    for name in ("load_regency", "load_scope"):
+        assert defs.resolve_job_def(name).tags["dagster/retry_on_asset_or_op_failure"] == "false"

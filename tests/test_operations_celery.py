@@ -1,8 +1,9 @@
-"""Distributed execution: a load run through two local dagster-celery workers equals an in-process run.
+"""Distributed execution: a load partitioned by regency, run through two local dagster-celery
+workers (one run per regency, then the whole-scope run), equals an in-process load of the folder.
 
 Broker and result backend are files on the local filesystem (SQLite, transactional: kombu's plain
-`filesystem://` transport can hand a worker a half-written message), so the test needs no server;
-production points the same executor at RabbitMQ or Redis (docs/operations.md).
+`filesystem://` transport can hand a worker a half-written message, docs/operations.md section 6),
+so the test needs no server; production points the same executor at RabbitMQ or Redis.
 """
 
 from __future__ import annotations
@@ -90,13 +91,28 @@ def _tables(db: Path) -> dict[str, pl.DataFrame]:
         con.close()
 
 
+def _run(job_fn, instance, run_config: dict, tags: dict | None = None) -> list:
+    """One run through the workers; its events."""
+    with dg.execute_job(
+        dg.reconstructable(job_fn), instance=instance, run_config=run_config, tags=tags or {}, raise_on_error=False
+    ) as result:
+        assert result.success, [
+            e.message for e in result.all_events if e.event_type_value in ("STEP_FAILURE", "ENGINE_EVENT")
+        ][-5:]
+        return list(result.all_events)
+
+
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Task name 'execute_plan' is already registered")
-def test_a_load_through_two_celery_workers_equals_an_in_process_load(tmp_path, monkeypatch):
-    from pipelines.definitions import build_defs, load_job_from_env
+def test_a_partitioned_load_through_two_celery_workers_equals_an_in_process_load(tmp_path, monkeypatch):
+    from pipelines.backfill import add_regency_partitions
+    from pipelines.definitions import build_defs, load_regency_job_from_env, load_scope_job_from_env
+    from pipelines.partitions import regency_keys_of_folder
 
     extracts = tmp_path / "extracts"
-    generate(1500, 5, extracts, districts=["35.10.15"])
+    generate(2000, 5, extracts, districts=["35.10.15", "35.10.12"], second_regency=["35.10.12"])
+    regencies = regency_keys_of_folder(extracts)
+    assert len(regencies) == 2
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -106,39 +122,46 @@ def test_a_load_through_two_celery_workers_equals_an_in_process_load(tmp_path, m
     # the executor's settings come from the same YAML file an operator gives the workers
     (tmp_path / "celery.yaml").write_text(yaml.safe_dump({"execution": {"config": celery}}))
     monkeypatch.setenv("PERLINSOS_CELERY_CONFIG", str(tmp_path / "celery.yaml"))
-    assert load_job_from_env().executor_def.name == "celery"
+    assert load_regency_job_from_env().executor_def.name == "celery"
     workers = _start_workers(tmp_path, celery, dict(os.environ))
     try:
         instance = dg.DagsterInstance.get()
+        add_regency_partitions(instance, regencies)
         run_config = _config(extracts, tmp_path / "celery")
         started = time.monotonic()
-        with dg.execute_job(
-            dg.reconstructable(load_job_from_env), instance=instance, run_config=run_config, raise_on_error=False
-        ) as result:
-            assert result.success, [
-                e.message for e in result.all_events if e.event_type_value in ("STEP_FAILURE", "ENGINE_EVENT")
-            ][-5:]
-            events = result.all_events
+        # a backfill: one run per regency, then the whole-scope run
+        runs = {
+            key: _run(load_regency_job_from_env, instance, run_config, {"dagster/partition": key})
+            for key in regencies
+        }
+        runs["scope"] = _run(load_scope_job_from_env, instance, run_config)
         assert time.monotonic() - started < 300
     finally:
         _stop(workers)
 
-    # every step ran in one of the two workers, never in this process. Which worker takes which step
-    # is the broker's affair: with a polling broker and steps of a fraction of a second, one worker
-    # can drain the queue between the other's polls, so a split over both is not asserted.
-    steps = {e.step_key for e in events if e.event_type_value == "STEP_SUCCESS"}
-    in_worker: dict[str, str] = {}
-    for e in events:
-        if e.event_type_value == "ENGINE_EVENT" and e.step_key and "in celery worker" in (e.message or ""):
-            in_worker[e.step_key] = str(e.event_specific_data.metadata["Celery worker"].value)
-    assert steps and steps <= set(in_worker)
-    assert {w.split("@")[0] for w in in_worker.values()} <= set(WORKERS)
-    assert all(e.pid != os.getpid() for e in events if e.event_type_value == "STEP_SUCCESS")
+    # every step of every run ran in one of the two workers, never in this process. Which worker takes
+    # which step is the broker's affair: with a polling broker and steps of a fraction of a second,
+    # one worker can drain the queue between the other's polls, so a split over both is not asserted.
+    for name, events in runs.items():
+        steps = {e.step_key for e in events if e.event_type_value == "STEP_SUCCESS"}
+        in_worker: dict[str, str] = {}
+        for e in events:
+            if e.event_type_value == "ENGINE_EVENT" and e.step_key and "in celery worker" in (e.message or ""):
+                in_worker[e.step_key] = str(e.event_specific_data.metadata["Celery worker"].value)
+        assert steps and steps <= set(in_worker), name
+        assert {w.split("@")[0] for w in in_worker.values()} <= set(WORKERS)
+        assert all(e.pid != os.getpid() for e in events if e.event_type_value == "STEP_SUCCESS")
+    # the regency runs materialised their own partition, the whole-scope run the unpartitioned rest
+    for key in regencies:
+        partitions = {e.partition for e in runs[key] if e.event_type_value == "ASSET_MATERIALIZATION"
+                      and e.asset_key.to_user_string() == "penduduk"}
+        assert partitions == {key}
+    assert "warehouse" in {e.asset_key.to_user_string() for e in runs["scope"] if e.event_type_value == "ASSET_MATERIALIZATION"}
 
-    # the same load in-process gives the same published tables
+    # the same load in one in-process run gives the same published tables
     local = build_defs("in_process").resolve_job_def("load")
     with dg.instance_for_test() as other:
         assert local.execute_in_process(run_config=_config(extracts, tmp_path / "local"), instance=other).success
     distributed, in_process = _tables(tmp_path / "celery" / "wh.duckdb"), _tables(tmp_path / "local" / "wh.duckdb")
     for table in TABLES:
-        assert distributed[table].equals(in_process[table]), table
+        assert in_process[table].height and distributed[table].equals(in_process[table]), table

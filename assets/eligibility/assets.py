@@ -8,6 +8,8 @@ import polars as pl
 
 from assets.eligibility.checks import decision_problems
 from assets.eligibility.evaluate import evaluate
+from assets.ingest.regions import union_flags, union_rows
+from pipelines.partitions import ALL_REGENCIES, whole_scope
 
 GROUP = "eligibility"
 
@@ -20,18 +22,20 @@ GROUP = "eligibility"
         "household_reasons": dg.AssetOut(description="Every exclusion and review reason, with its evidence."),
         "score_components": dg.AssetOut(description="Every household's points per component of the welfare score."),
     },
+    ins={
+        name: dg.AssetIn(partition_mapping=ALL_REGENCIES)
+        for name in ("penduduk", "penduduk_flags", "rumah", "tanah", "kendaraan")
+    },
 )
-def eligibility(
-    penduduk: pl.DataFrame,
-    penduduk_flags: pl.DataFrame,
-    rumah: pl.DataFrame,
-    tanah: pl.DataFrame,
-    kendaraan: pl.DataFrame,
-    asset_links: pl.DataFrame,
-    policy,
-    load_info: dict,
-):
+def eligibility(penduduk, penduduk_flags, rumah, tanah, kendaraan, asset_links: pl.DataFrame, policy, load_info: dict):
+    """Over the whole scope: deciles rank every household of the scope, and a household's holdings
+    come from links made over the whole registry."""
     started = time.perf_counter()
+    penduduk, rumah, tanah, kendaraan = (
+        whole_scope(frame, load_info, union_rows, name)
+        for name, frame in zip(("penduduk", "rumah", "tanah", "kendaraan"), (penduduk, rumah, tanah, kendaraan))
+    )
+    penduduk_flags = whole_scope(penduduk_flags, load_info, union_flags, "penduduk_flags")
     result = evaluate(penduduk, penduduk_flags, rumah, tanah, kendaraan, asset_links, policy, load_info["load_date"])
     hh = result.households
     status_meta = {f"status/{s}": n for s, n in hh.group_by("status").len().sort("status").iter_rows()}

@@ -1,4 +1,9 @@
-"""Ingest: read each extract of the folder as text, with its file's SHA-256 and row count."""
+"""Ingest: read each extract of the folder as text, with its file's SHA-256 and row count.
+
+The region reference (`raw_wilayah`) is read here for the whole folder. The four other extracts are
+read by their regency's step in the validation stage (`raw_<extract>` is partitioned by regency:
+assets/validation/assets.py); `extract_files` puts their file facts back together for the scope.
+"""
 
 
 import time
@@ -9,11 +14,18 @@ import dagster as dg
 import polars as pl
 
 from assets.ingest.read import read_extract, read_load_info
+from assets.ingest.regions import PARTITIONED_EXTRACTS, file_facts, union_file_facts
+from pipelines.partitions import ALL_REGENCIES, whole_scope
 from pipelines.resources import PerlinsosSettings
 from schemas.extracts import EXTRACTS
 from schemas.policy import load_policy
 
 GROUP = "ingest"
+
+
+def raw_file_info(raw) -> dict:
+    """The facts of one read extract file: name, SHA-256, data rows, extra columns."""
+    return {"file": raw.path.name, "sha256": raw.sha256, "rows": raw.rows, "extra_columns": list(raw.extra_columns)}
 
 
 def _ingest_asset(name: str) -> dg.AssetsDefinition:
@@ -32,12 +44,7 @@ def _ingest_asset(name: str) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, settings: PerlinsosSettings):
         started = time.perf_counter()
         raw = read_extract(Path(settings.extracts_dir), name)
-        info = {
-            "file": raw.path.name,
-            "sha256": raw.sha256,
-            "rows": raw.rows,
-            "extra_columns": list(raw.extra_columns),
-        }
+        info = raw_file_info(raw)
         if raw.extra_columns:
             context.log.warning(f"{raw.path.name}: extra columns ignored: {', '.join(raw.extra_columns)}")
         meta = {
@@ -52,7 +59,7 @@ def _ingest_asset(name: str) -> dg.AssetsDefinition:
     return _ingest
 
 
-ingest_assets = [_ingest_asset(name) for name in EXTRACTS]
+ingest_assets = [_ingest_asset(name) for name in EXTRACTS if name not in PARTITIONED_EXTRACTS]
 
 
 @dg.asset(group_name=GROUP, description="The eligibility policy of this load (data/policy.toml by default).")
@@ -86,22 +93,24 @@ def load_info(settings: PerlinsosSettings, wilayah: pl.DataFrame) -> dg.Output[d
 
 @dg.asset(
     group_name=GROUP,
-    description="The five extract files of the load: name, SHA-256, data rows and extra columns of each.",
+    description="The five extract files of the load: name, SHA-256, data rows and extra columns of each. "
+    "After runs per regency: every regency of the scope read the same files, and their rows add up "
+    "to each file's rows (else the load stops here, before publishing).",
+    ins={f"raw_{name}_file": dg.AssetIn(partition_mapping=ALL_REGENCIES) for name in PARTITIONED_EXTRACTS},
 )
 def extract_files(
-    raw_penduduk_file: dict,
-    raw_tanah_file: dict,
-    raw_kendaraan_file: dict,
-    raw_rumah_file: dict,
+    raw_penduduk_file,
+    raw_tanah_file,
+    raw_kendaraan_file,
+    raw_rumah_file,
     raw_wilayah_file: dict,
+    load_info: dict,
 ) -> dict[str, dict]:
-    return {
-        "penduduk": raw_penduduk_file,
-        "tanah": raw_tanah_file,
-        "kendaraan": raw_kendaraan_file,
-        "rumah": raw_rumah_file,
-        "wilayah": raw_wilayah_file,
+    given = {"penduduk": raw_penduduk_file, "tanah": raw_tanah_file, "kendaraan": raw_kendaraan_file, "rumah": raw_rumah_file}
+    files = {
+        name: file_facts(whole_scope(info, load_info, union_file_facts, f"{name} file")) for name, info in given.items()
     }
+    return {**files, "wilayah": raw_wilayah_file}
 
 
 @dg.asset_check(

@@ -7,7 +7,9 @@ import dagster as dg
 import polars as pl
 
 from assets.linkage.checks import link_rate_drops, link_rates
+from assets.ingest.regions import PARTITIONED_EXTRACTS, union_rows
 from assets.linkage.match import link_assets
+from pipelines.partitions import ALL_REGENCIES, whole_scope
 from pipelines.resources import PerlinsosSettings
 
 GROUP = "linkage"
@@ -17,17 +19,16 @@ LINK_RATE = "link_rate/"
 @dg.asset(
     group_name=GROUP,
     description="One row per land, vehicle and housing record: the person and household it is linked "
-    "to, the method (NIK_EXACT, NIK_REPAIRED, NAME_MATCH, AMBIGUOUS, UNLINKED), score and note.",
+    "to, the method (NIK_EXACT, NIK_REPAIRED, NAME_MATCH, AMBIGUOUS, UNLINKED), score and note. "
+    "Over the whole scope: a parcel in one regency may belong to a person registered in another.",
+    ins={name: dg.AssetIn(partition_mapping=ALL_REGENCIES) for name in PARTITIONED_EXTRACTS},
 )
-def asset_links(
-    penduduk: pl.DataFrame,
-    tanah: pl.DataFrame,
-    kendaraan: pl.DataFrame,
-    rumah: pl.DataFrame,
-    policy,
-    load_info: dict,
-):
+def asset_links(penduduk, tanah, kendaraan, rumah, policy, load_info: dict):
     started = time.perf_counter()
+    penduduk, tanah, kendaraan, rumah = (
+        whole_scope(frame, load_info, union_rows, name)
+        for name, frame in zip(PARTITIONED_EXTRACTS, (penduduk, tanah, kendaraan, rumah))
+    )
     links = link_assets(
         penduduk,
         tanah,

@@ -1,10 +1,20 @@
-"""Validation: typed frames for the later stages, and quarantine for every broken rule."""
+"""Validation: typed frames for the later stages, and quarantine for every broken rule.
+
+The region reference is validated once per load. Each other extract is read and validated by one
+step per regency (partitioned by regency); `quarantine` and the later stages put the regencies
+back together for the whole scope."""
 
 
 import time
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
+
+from assets.ingest.assets import GROUP as INGEST_GROUP
+from assets.ingest.assets import raw_file_info
+from assets.ingest.read import read_extract
+from assets.ingest.regions import PARTITIONED_EXTRACTS, rows_of_regency, union_quarantine
 
 from assets.validation.checks import rejected_rates, valid_nik_share
 from assets.validation.validate import (
@@ -14,6 +24,7 @@ from assets.validation.validate import (
     validate_tanah,
     validate_wilayah,
 )
+from pipelines.partitions import ALL_REGENCIES, REGENCY_BACKFILL, regencies, whole_scope
 from pipelines.resources import PerlinsosSettings
 from schemas.rules import QUARANTINE_COLUMNS
 
@@ -54,38 +65,109 @@ def validate_wilayah_asset(raw_wilayah: pl.DataFrame, raw_wilayah_file: dict):
     )
 
 
+NIK_SHARE_CHECK = dg.AssetCheckSpec(
+    name="valid_nik_share_within_policy",
+    asset="penduduk_quarantine",
+    blocking=True,
+    description="Blocks publication when fewer penduduk rows than the settings' min_valid_nik_share "
+    "carry a valid NIK: a registry extract that broken (a spreadsheet round trip, a shifted column) "
+    "must be redelivered, not published. Judged per regency in runs by regency.",
+)
+
+
+def _nik_share_result(quarantine: pl.DataFrame, rows: int, settings: PerlinsosSettings) -> dg.AssetCheckResult:
+    share = valid_nik_share(quarantine, rows)
+    passed = share >= settings.min_valid_nik_share
+    return dg.AssetCheckResult(
+        check_name=NIK_SHARE_CHECK.name,
+        asset_key=NIK_SHARE_CHECK.asset_key,
+        passed=passed,
+        description=None
+        if passed
+        else f"valid NIK share {share:.2%} below {settings.min_valid_nik_share:.2%} of {rows:,} penduduk rows",
+        metadata={"valid_nik_share": round(share, 6), "min_share": settings.min_valid_nik_share, "rows": rows},
+    )
+
+
 def _validation_asset(name: str, fn, with_flags: bool = False) -> dg.AssetsDefinition:
+    """Read one extract, keep the rows of the run's regency, validate them: one step per regency.
+
+    Partitioned by regency (pipelines/partitions.py). The `load` job runs it without a partition:
+    every row of the file in one step, as a single load always did."""
     outs = {
-        name: dg.AssetOut(description=f"The {name} extract, typed and cleaned; rejected rows removed."),
-        f"{name}_quarantine": dg.AssetOut(description=f"Every rule broken by a {name} row, with its action."),
+        f"raw_{name}": dg.AssetOut(
+            group_name=INGEST_GROUP,
+            description=f"The {name} extract as text: every contract column a string, plus ROW_NUMBER "
+            "(the file's row). Per regency: the rows validated in that regency (assets/ingest/regions.py).",
+        ),
+        f"raw_{name}_file": dg.AssetOut(
+            group_name=INGEST_GROUP,
+            description=f"The {name} extract file: name, SHA-256, data rows, extra columns; and the rows "
+            "kept for the regency.",
+        ),
+        name: dg.AssetOut(group_name=GROUP, description=f"The {name} extract, typed and cleaned; rejected rows removed."),
+        f"{name}_quarantine": dg.AssetOut(
+            group_name=GROUP, description=f"Every rule broken by a {name} row, with its action."
+        ),
     }
     if with_flags:
         outs[f"{name}_flags"] = dg.AssetOut(
+            group_name=GROUP,
             description="Households whose registry rows were rejected or conflict (review reasons)."
         )
 
     @dg.multi_asset(
         name=f"validate_{name}",
-        group_name=GROUP,
         outs=outs,
-        ins={"raw": dg.AssetIn(f"raw_{name}"), "raw_file": dg.AssetIn(f"raw_{name}_file")},
+        partitions_def=regencies,
+        backfill_policy=REGENCY_BACKFILL,
+        check_specs=[NIK_SHARE_CHECK] if name == "penduduk" else None,
     )
-    def _validate(raw: pl.DataFrame, raw_file: dict, wilayah: pl.DataFrame, load_info: dict):
+    def _validate(
+        context: dg.AssetExecutionContext, settings: PerlinsosSettings, wilayah: pl.DataFrame, load_info: dict
+    ):
         started = time.perf_counter()
-        v = fn(raw, wilayah, load_info["load_date"], load_info["regencies"], extra_columns=raw_file["extra_columns"])
+        raw = read_extract(Path(settings.extracts_dir), name)
+        frame = raw.frame
+        regency = context.partition_key if context.has_partition_key else None
+        if regency is not None:
+            frame = rows_of_regency(frame, name, load_info["regencies"], regency)
+        if raw.extra_columns:
+            context.log.warning(f"{raw.path.name}: extra columns ignored: {', '.join(raw.extra_columns)}")
+        read_meta = {
+            "file": raw.path.name,
+            "sha256": raw.sha256,
+            "dagster/row_count": frame.height,
+            "file_rows": raw.rows,
+            "duration_seconds": round(time.perf_counter() - started, 3),
+        }
+        started = time.perf_counter()
+        v = fn(frame, wilayah, load_info["load_date"], load_info["regencies"], extra_columns=raw.extra_columns)
         took = {"duration_seconds": round(time.perf_counter() - started, 3)}
+        checks = [_nik_share_result(v.quarantine, frame.height, settings)] if name == "penduduk" else []
+        # The regency's file facts record a failed blocking check, so that a whole-scope run never
+        # publishes a regency whose own run was stopped (assets/ingest/regions.py).
+        info = {
+            **raw_file_info(raw),
+            "regency": regency,
+            "regency_rows": frame.height,
+            "blocked_by": [c.check_name for c in checks if not c.passed],
+        }
+        yield dg.Output(frame, output_name=f"raw_{name}", metadata=read_meta)
+        yield dg.Output(info, output_name=f"raw_{name}_file", metadata={"extra_columns": len(raw.extra_columns)})
         yield dg.Output(
-            v.frame, output_name=name, metadata={"dagster/row_count": v.frame.height, "rows_in": raw.height, **took}
+            v.frame, output_name=name, metadata={"dagster/row_count": v.frame.height, "rows_in": frame.height, **took}
         )
         yield dg.Output(
             v.quarantine,
             output_name=f"{name}_quarantine",
-            metadata={**_quarantine_metadata(v.quarantine, raw.height), **took},
+            metadata={**_quarantine_metadata(v.quarantine, frame.height), **took},
         )
         if with_flags:
             yield dg.Output(
                 v.flags, output_name=f"{name}_flags", metadata={"dagster/row_count": v.flags.height, **took}
             )
+        yield from checks
 
     return _validate
 
@@ -99,15 +181,25 @@ validation_assets = [
 ]
 
 
-@dg.asset(group_name=GROUP, description="All quarantine findings of the load, every extract together.")
+@dg.asset(
+    group_name=GROUP,
+    description="All quarantine findings of the load, every extract together (every regency of the scope).",
+    ins={f"{name}_quarantine": dg.AssetIn(partition_mapping=ALL_REGENCIES) for name in PARTITIONED_EXTRACTS},
+)
 def quarantine(
     wilayah_quarantine: pl.DataFrame,
-    penduduk_quarantine: pl.DataFrame,
-    tanah_quarantine: pl.DataFrame,
-    kendaraan_quarantine: pl.DataFrame,
-    rumah_quarantine: pl.DataFrame,
+    penduduk_quarantine,
+    tanah_quarantine,
+    kendaraan_quarantine,
+    rumah_quarantine,
+    load_info: dict,
 ):
-    frames = [wilayah_quarantine, penduduk_quarantine, tanah_quarantine, kendaraan_quarantine, rumah_quarantine]
+    frames = [wilayah_quarantine] + [
+        whole_scope(q, load_info, union_quarantine, f"{name}_quarantine")
+        for name, q in zip(
+            PARTITIONED_EXTRACTS, [penduduk_quarantine, tanah_quarantine, kendaraan_quarantine, rumah_quarantine]
+        )
+    ]
     q = pl.concat([f.select(QUARANTINE_COLUMNS) for f in frames], how="vertical_relaxed")
     counts = dict(q.group_by("source").len().iter_rows())
     return dg.Output(q, metadata={"dagster/row_count": q.height, **{f"findings/{k}": v for k, v in counts.items()}})
@@ -137,27 +229,4 @@ def quarantine_rate_within_policy(
     )
 
 
-@dg.asset_check(
-    asset="penduduk_quarantine",
-    blocking=True,
-    additional_ins={"raw_penduduk_file": dg.AssetIn("raw_penduduk_file")},
-    description="Blocks publication when fewer penduduk rows than the settings' min_valid_nik_share "
-    "carry a valid NIK: a registry extract that broken (a spreadsheet round trip, a shifted column) "
-    "must be redelivered, not published.",
-)
-def valid_nik_share_within_policy(
-    penduduk_quarantine: pl.DataFrame, raw_penduduk_file: dict, settings: PerlinsosSettings
-) -> dg.AssetCheckResult:
-    rows = raw_penduduk_file["rows"]
-    share = valid_nik_share(penduduk_quarantine, rows)
-    passed = share >= settings.min_valid_nik_share
-    return dg.AssetCheckResult(
-        passed=passed,
-        description=None
-        if passed
-        else f"valid NIK share {share:.2%} below {settings.min_valid_nik_share:.2%} of {rows:,} penduduk rows",
-        metadata={"valid_nik_share": round(share, 6), "min_share": settings.min_valid_nik_share, "rows": rows},
-    )
-
-
-validation_checks = [quarantine_rate_within_policy, valid_nik_share_within_policy]
+validation_checks = [quarantine_rate_within_policy]
