@@ -58,29 +58,25 @@ def _report_failure(results) -> None:
 
 
 def run_load(args: argparse.Namespace) -> int:
-    from pipelines.definitions import defs
+    from pipelines.backfill import load_by_regency, run_job
+    from pipelines.definitions import load_job_in_process
 
     if args.load_date:
         date.fromisoformat(args.load_date)
     instance = _instance()
     try:
         if getattr(args, "by_regency", False):
-            from pipelines.backfill import load_by_regency
-
-            load = load_by_regency(defs, _run_config(args), instance, args.extracts)
+            load = load_by_regency(_run_config(args), instance, args.extracts)
             results, success = load.results, load.success
         else:
-            job = defs.resolve_job_def("load")
-            results = [job.execute_in_process(run_config=_run_config(args), instance=instance, raise_on_error=False)]
+            results = [run_job(load_job_in_process, _run_config(args), instance)]
             success = results[0].success
         if not success:
             _report_failure(results)
             return 1
-        warehouse = results[-1].output_for_node("warehouse")
-        exports = results[-1].output_for_node("district_exports")
     finally:
         instance.dispose()
-    print_summary(Path(args.warehouse), warehouse["load_id"], exports["path"])
+    print_summary(Path(args.warehouse), results[-1].load_id, results[-1].exports_path)
     return 0
 
 

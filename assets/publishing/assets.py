@@ -114,6 +114,7 @@ def district_exports(
             "reasons": rs.height,
         },
         metadata={
+            "path": dg.MetadataValue.path(str(Path(settings.exports_dir) / load_info["load_date"].isoformat())),
             "files": len(manifest["files"]),
             "districts": len(manifest["files"]) // 2,
             "rows/households": hh.height,
