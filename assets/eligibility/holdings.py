@@ -70,8 +70,12 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
     `candidate_count` and `certain` (Boolean), one row per (household, record key).
     """
     accept, review = policy.links.accept, policy.links.review
-    joined = records.join(links, left_on="ROW_NUMBER", right_on="row_number", how="inner")
     persons = _persons(penduduk)
+    # The work is done on narrow frames (record key, link, household) and the record's columns are
+    # joined back at the end: an uncertain record becomes one row per candidate household.
+    narrow = records.select("ROW_NUMBER", key, *([issued] if issued else [])).join(
+        links, left_on="ROW_NUMBER", right_on="row_number", how="inner"
+    )
 
     confident_rule = pl.col("link_method").is_in(CONFIDENT_NIK_METHODS) | (
         (pl.col("link_method") == NAME_MATCH) & (pl.col("link_score") >= accept)
@@ -81,7 +85,7 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
     )
 
     confident = (
-        joined.filter(confident_rule)
+        narrow.filter(confident_rule)
         .join(persons, left_on="link_nik", right_on="person_nik", how="left")
         .with_columns(no_kk=pl.coalesce("link_no_kk", "person_no_kk"), candidate_count=pl.lit(1, pl.Int32))
         .filter(pl.col("no_kk").is_not_null() & (pl.col("owner_status").fill_null("") != PINDAH))
@@ -89,7 +93,7 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
     )
 
     uncertain = (
-        joined.filter(uncertain_rule)
+        narrow.filter(uncertain_rule)
         .with_columns(
             _cand=pl.concat_list(
                 pl.col("candidates").fill_null(pl.lit([], pl.List(pl.String))),
@@ -107,19 +111,20 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
             else (pl.col(issued).is_null() | pl.col("person_birth").is_null() | (pl.col("person_birth") <= pl.col(issued)))
         )
         .with_columns(no_kk=pl.col("person_no_kk"), certain=pl.lit(False))
-        .drop("_cand")
     )
 
-    cols = list(records.columns) + ["no_kk", "owner_status", "link_method", "link_score", "link_note", "candidate_count",
-                                    "certain"]
-    both = pl.concat([confident.select(cols), uncertain.select(cols)], how="vertical_relaxed")
+    held = ["ROW_NUMBER", key, "no_kk", "owner_status", "link_method", "link_score", "link_note", "candidate_count",
+            "certain"]
+    both = pl.concat([confident.select(held), uncertain.select(held)], how="vertical_relaxed")
     # One row per household and record key; a certain holding wins over an uncertain one, then the
     # better link, then the earlier row of the file.
-    return both.sort(
+    best = both.sort(
         ["no_kk", key, "certain", "link_score", "ROW_NUMBER"],
         descending=[False, False, True, True, False],
         nulls_last=True,
     ).unique(subset=["no_kk", key], keep="first", maintain_order=True)
+    cols = list(records.columns) + held[2:]
+    return best.drop(key).join(records, on="ROW_NUMBER", how="left", maintain_order="left").select(cols)
 
 
 def household_vehicles(kendaraan: pl.DataFrame, asset_links: pl.DataFrame, penduduk: pl.DataFrame, policy: Policy) -> pl.DataFrame:
