@@ -253,6 +253,62 @@ def test_asset_duplicates(regions):
     assert [f[2] for f in findings(run("rumah", houses, regions))] == [rules.DUPLICATE_CONFLICT] * 2
 
 
+def test_parcel_copies_without_holder_are_left_to_the_model(regions, monkeypatch):
+    # NIB plus holder is the duplicate key; without NIK and name the key is incomplete and the
+    # duplicate rule passes, but the model's check on the typed frame rejects both copies.
+    from assets.validation import validate
+
+    monkeypatch.setattr(validate, "SLICE_ROWS", 1)
+    nobody = {**PARCEL, "NIK_PEMEGANG": None, "NAMA_PEMEGANG": None}
+    result = run("tanah", [nobody, PARCEL, nobody], regions)
+    assert findings(result) == [
+        (1, "NIB", rules.DUPLICATE_CONFLICT, rules.ROW_REJECTED),
+        (3, "NIB", rules.DUPLICATE_CONFLICT, rules.ROW_REJECTED),
+    ]
+    assert result.quarantine["record_id"].to_list() == [PARCEL["NIB"]] * 2
+    assert result.stats["duplicates_conflicting"] == 0
+    assert result.frame["ROW_NUMBER"].to_list() == [2]
+
+
+def test_rows_validated_in_slices_give_the_result_of_one_pass(regions, monkeypatch):
+    """Rows are evaluated SLICE_ROWS at a time; copies, rules and flags across slices are found
+    exactly as in one pass."""
+    from assets.validation import validate
+
+    rows = [
+        person(1), person(2), person(3, STAT_KWN="??"), person(4, TGL_LHR="1990-11-10"),
+        person(1), person(5), person(2, ALAMAT="DUSUN LOR"), person(6, NO_KK="123"),
+        person(7, NIK="3510 1210 1090 0007", NO_RT="3"), person(7), person(8, NIK=None),
+    ]
+    houses = [HOUSE, {**HOUSE, "NO_KK": "3510120101200002"}, {**HOUSE, "DAYA_VA": "900"}]
+    whole, whole_houses = run("penduduk", rows, regions), run("rumah", houses, regions)
+    monkeypatch.setattr(validate, "SLICE_ROWS", 2)
+    sliced, sliced_houses = run("penduduk", rows, regions), run("rumah", houses, regions)
+    assert sliced.frame.equals(whole.frame)
+    assert sliced.quarantine.equals(whole.quarantine)
+    assert sliced.flags.equals(whole.flags)
+    assert sliced.stats == whole.stats
+    assert findings(sliced) == [
+        (2, "NIK", rules.DUPLICATE_CONFLICT, rules.ROW_REJECTED),
+        (3, "STAT_KWN", rules.UNKNOWN_CODE, rules.ROW_REJECTED),
+        (4, "NIK", rules.NIK_DATE_MISMATCH, rules.FLAGGED),
+        (5, "NIK", rules.DUPLICATE_IDENTICAL, rules.ROW_REJECTED),
+        (7, "NIK", rules.DUPLICATE_CONFLICT, rules.ROW_REJECTED),
+        (8, "NO_KK", rules.NO_KK_INVALID, rules.ROW_REJECTED),
+        (10, "NIK", rules.DUPLICATE_IDENTICAL, rules.ROW_REJECTED),
+        (11, "NIK", rules.NIK_MISSING, rules.ROW_REJECTED),
+    ]
+    assert sliced.frame["ROW_NUMBER"].to_list() == [1, 4, 6, 9]
+    assert [(f[1], f[2]) for f in sliced.flags.rows()] == [
+        ("CONFLICTING_RECORDS", 2), ("REJECTED_MEMBER_ROW", 3), ("CONFLICTING_RECORDS", 7),
+        ("REJECTED_MEMBER_ROW", 11),
+    ]
+    assert sliced_houses.quarantine.equals(whole_houses.quarantine)
+    assert sliced_houses.frame.equals(whole_houses.frame)
+    assert [(f[0], f[2]) for f in findings(sliced_houses)] == [
+        (1, rules.DUPLICATE_CONFLICT), (3, rules.DUPLICATE_CONFLICT)]
+
+
 # --- dates, numbers, labels ---------------------------------------------------------------------
 
 

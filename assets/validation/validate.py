@@ -4,7 +4,8 @@ Every extract goes through the same steps, all vectorised:
 
 1. parse and clean each column into its typed value (`assets.validation.parse`, `schemas.nik`);
    parsers of repetitive columns (labels, dates, codes, numbers) run on the column's distinct
-   values only, joined back;
+   values only, joined back; every row is evaluated in slices of `SLICE_ROWS` rows, keeping
+   only the typed values and a few marks per row;
 2. evaluate the rules of each column: one rule per column at most (the first that applies), each
    with its action (`ROW_REJECTED`, `VALUE_DROPPED` or `FLAGGED`);
 3. find duplicates of the record key among rows whose key is usable: identical copies (equal
@@ -14,7 +15,8 @@ Every extract goes through the same steps, all vectorised:
    frame over them (`schemas.models`); any failure there becomes a quarantine row too (the
    model restates the contract, so this normally finds nothing);
 5. write one quarantine row per broken rule per source row, plus one `EXTRA_COLUMN` row per
-   column the contract does not name.
+   column the contract does not name; the rule and action columns are built for the rows with
+   a finding only.
 
 A later identical copy gets only its `DUPLICATE_IDENTICAL` row: whatever else it breaks is
 reported once, on the copy that was kept. See docs/validation.md for the rules per extract.
@@ -285,10 +287,62 @@ class _Spec:
     extra_checks: list[_Check] = field(default_factory=list)
 
 
-def _derive(df: pl.DataFrame, column: str, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
-    """Evaluate `exprs` (over `pl.col(column)`) on the distinct values of `column`, join back."""
-    table = df.select(pl.col(column)).unique().with_columns(**exprs)
-    return df.join(table, on=column, how="left", nulls_equal=True, maintain_order="left")
+def _derived_tables(spec: _Spec, raw: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    """Per source column with parsers: `exprs` (over `pl.col(column)`) evaluated on the distinct
+    values of the column (joined back to the rows by `_row_values`)."""
+    derive = [(column, exprs) for col in spec.columns for column, exprs in col.derive.items()]
+    if not derive:
+        return []
+    distinct = raw.select(
+        pl.col(column).unique().implode().alias(str(i)) for i, (column, _) in enumerate(derive)
+    )
+    tables = pl.collect_all([
+        distinct.to_series(i).explode().to_frame(column).lazy().with_columns(**exprs)
+        for i, (column, exprs) in enumerate(derive)
+    ])
+    return [(column, table) for (column, _), table in zip(derive, tables, strict=True)]
+
+
+def _row_values(spec: _Spec, rows: pl.LazyFrame, tables: list[tuple[str, pl.DataFrame]],
+                checks: list[_Check]) -> pl.LazyFrame:
+    """Raw rows plus their parsed values (`@...`), typed values (`~<NAME>`) and rule columns
+    (`~r<i>`, one per check). Every expression is row-wise, so any subset of rows gets the
+    values it has in the whole frame."""
+    lf = rows
+    for column, table in tables:
+        lf = lf.join(table.lazy(), on=column, how="left", nulls_equal=True, maintain_order="left")
+    for stage in spec.atoms:
+        lf = lf.with_columns(stage)
+    return lf.with_columns(
+        *[e for col in spec.columns for e in col.typed],
+        *spec.extra_typed,
+        *[c.rule.cast(pl.String).alias(f"~r{i}") for i, c in enumerate(checks)],
+    )
+
+
+# Rows evaluated at once: the parsed values and rule columns of one slice (about 80 columns)
+# are what a slice costs in memory; the typed values are kept.
+SLICE_ROWS = 250_000
+
+
+def _in_slices(raw: pl.DataFrame, query, rows: int | None = None) -> list[pl.DataFrame]:
+    """`query` (LazyFrame → LazyFrame, row-wise) run over `raw` in slices of `rows` rows, in
+    order: the wide working columns of one slice exist at a time."""
+    rows = rows or SLICE_ROWS
+    starts = range(0, raw.height, rows) if raw.height else [0]
+    return [query(raw.slice(start, rows).lazy()).collect(engine="in-memory") for start in starts]
+
+
+def _rejects(check: _Check, rule_col: str) -> pl.Expr | None:
+    """True where the check's action is `ROW_REJECTED` (as `_action_expr` gives it); None when
+    the check never rejects."""
+    rule = pl.col(rule_col)
+    if isinstance(check.action, str):
+        return rule.is_not_null() if check.action == rules.ROW_REJECTED else None
+    if isinstance(check.action, pl.Expr):
+        return (rule.is_not_null() & (check.action == rules.ROW_REJECTED)).fill_null(False)
+    rejecting = [k for k, v in check.action.items() if v == rules.ROW_REJECTED]
+    return rule.is_in(rejecting).fill_null(False) if rejecting else None
 
 
 def _action_expr(check: _Check, rule_col: str) -> pl.Expr:
@@ -399,26 +453,56 @@ def failure_quarantine(source: str, typed: pl.DataFrame, failures: pl.DataFrame,
 
 def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> tuple[
         Validated, pl.DataFrame]:
-    """Run one extract's spec; returns the result and the working frame (for flags)."""
-    source = spec.source
-    df = raw
-    for col in spec.columns:
-        for column, exprs in col.derive.items():
-            df = _derive(df, column, exprs)
+    """Run one extract's spec; returns the result and the rows with a finding (for flags).
 
+    One pass over every row, in slices of `SLICE_ROWS`, keeps only what every row needs: the
+    typed values, a hash of the duplicate key, whether the row breaks a rule and whether it is
+    rejected. Parsed values, rule and action columns of all rows never exist at once. The few
+    rows with a finding (a rule, a duplicate key, a Pandera failure) go through the same
+    row-wise expressions again, with their rule and action columns, to give the quarantine and
+    the household flags. docs/validation.md ("Performance") has the measurements.
+    """
+    source = spec.source
+    tables = _derived_tables(spec, raw)
     checks = [c for col in spec.columns for c in col.checks] + spec.extra_checks
     rule_cols = [f"~r{i}" for i in range(len(checks))]
     action_cols = [f"~a{i}" for i in range(len(checks))]
-    lf = df.lazy()
-    for stage in spec.atoms:
-        lf = lf.with_columns(stage)
-    lf = lf.with_columns(
-        *[e for col in spec.columns for e in col.typed],
-        *spec.extra_typed,
-        *[c.rule.cast(pl.String).alias(r) for c, r in zip(checks, rule_cols, strict=True)],
+    typed_cols = [f"~{name}" for name, _ in spec.output if name != ROW_NUMBER]
+    rejecting = [e for c, r in zip(checks, rule_cols, strict=True)
+                 if (e := _rejects(c, r)) is not None]
+
+    # Every row, slice by slice: typed values, a hash of the duplicate key, finding / rejected
+    # (the parsed values and the rule columns of one slice exist at a time).
+    key_ok = spec.dup_eligible.fill_null(False) & pl.all_horizontal(
+        [pl.col(k).is_not_null() for k in spec.dup_group]
     )
-    # Duplicates compare every typed column, falling back to the raw text where the typed value
-    # is missing: two copies are identical when they are equal after cleaning.
+    slices = _in_slices(raw, lambda rows: (
+        _row_values(spec, rows, tables, checks)
+        .with_columns(
+            key_ok.alias("~key_ok"),
+            pl.struct(spec.dup_group).hash().alias("~key_hash"),
+            pl.any_horizontal([pl.col(r).is_not_null() for r in rule_cols] or [pl.lit(False)])
+            .alias("~finding"),
+            pl.any_horizontal(rejecting or [pl.lit(False)]).fill_null(False).alias("~rejected"),
+        )
+        .select(ROW_NUMBER, *typed_cols, "~key_ok", "~key_hash", "~finding", "~rejected")
+    ))
+    marks = pl.concat(
+        [s.select("~key_ok", "~key_hash", "~finding", "~rejected") for s in slices],
+        how="vertical", rechunk=False,
+    )
+    n = marks.height
+
+    # Keys seen more than once (rare). A row whose key is usable (and complete: a key with a
+    # null part never matches) and whose key hash is unique has no copy; the others are grouped
+    # on the key itself. Duplicates compare every typed column, falling back to the raw text
+    # where the typed value is missing: two copies are identical when they are equal after
+    # cleaning.
+    candidates = (
+        marks.select("~key_ok", "~key_hash").with_row_index("~i")
+        .filter(pl.col("~key_ok"))
+        .filter(pl.col("~key_hash").is_duplicated())["~i"]
+    )
     compare = [
         pl.coalesce(
             pl.col(f"~{name}").cast(pl.String),
@@ -427,68 +511,78 @@ def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> t
         for name, _ in spec.output
         if name != ROW_NUMBER
     ]
-    lf = lf.with_columns(
-        *[_action_expr(c, r).alias(a) for c, r, a in zip(checks, rule_cols, action_cols, strict=True)],
-        pl.when(spec.dup_eligible.fill_null(False)).then(spec.key)
-        .otherwise(parse.text(pl.col(RECORD_ID[source]))).alias("~record_id"),
-        spec.dup_eligible.fill_null(False).alias("~dup_ok"),
-        pl.struct(compare).hash().alias("~hash"),
-    )
-    lf = lf.with_columns(
-        pl.any_horizontal([pl.col(a) == rules.ROW_REJECTED for a in action_cols])
-        .fill_null(False).alias("~rejected")
-    )
-    df = lf.collect(engine="in-memory")
-
-    # Keys seen more than once (rare): copies and distinct contents per key.
-    groups = (
-        df.lazy()
-        .filter(pl.col("~dup_ok"))
-        .group_by(spec.dup_group)
-        .agg(
-            pl.len().alias("~n"),
-            pl.col("~hash").n_unique().alias("~n_distinct"),
-            pl.col(ROW_NUMBER).min().alias("~first"),
+    group = spec.dup_group
+    copies = (
+        _row_values(spec, raw[candidates].lazy(), tables, checks)
+        .select(*group, ROW_NUMBER, pl.struct(compare).hash().alias("~hash"))
+        .with_columns(candidates.alias("~i"))
+        .with_columns(
+            pl.len().over(group).alias("~n"),
+            pl.col(ROW_NUMBER).min().over(group).alias("~first"),
+            pl.col("~hash").n_unique().over(group).alias("~n_distinct"),
         )
         .filter(pl.col("~n") > 1)
         .collect(engine="in-memory")
     )
-    df = df.join(groups, on=spec.dup_group, how="left", nulls_equal=False, maintain_order="left")
-    dup = pl.col("~dup_ok") & pl.col("~n").is_not_null()
-    df = df.with_columns(
-        (dup & (pl.col("~n_distinct") > 1)).fill_null(False).alias("~conflict"),
-        (dup & (pl.col("~n_distinct") == 1) & (pl.col(ROW_NUMBER) != pl.col("~first")))
-        .fill_null(False).alias("~identical"),
-    )
-    df = df.with_columns(
-        (pl.col("~rejected") | pl.col("~conflict") | pl.col("~identical")).alias("~out")
-    )
+    conflict_at = copies.filter(pl.col("~n_distinct") > 1)["~i"]
+    identical_at = copies.filter(
+        (pl.col("~n_distinct") == 1) & (pl.col(ROW_NUMBER) != pl.col("~first"))
+    )["~i"]
+    conflict = pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(conflict_at, True)
+    identical = pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(identical_at, True)
+    keep = ~(marks["~rejected"] | conflict | identical)
+    finding = marks["~finding"]
+    del marks, candidates, copies
 
-    # Quarantine from the rules.
-    parts: list[pl.DataFrame] = [_extra_rows(source, extra_columns)]
-    not_copy = ~pl.col("~identical")
-    for check, r, a in zip(checks, rule_cols, action_cols, strict=True):
-        parts.append(_quarantine_rows(df, pl.col(r).is_not_null() & not_copy, source,
-                                      check.column, pl.col(r), pl.col(a)))
-    parts.append(_quarantine_rows(df, pl.col("~identical"), source, spec.dup_column,
-                                  pl.lit(rules.DUPLICATE_IDENTICAL), pl.lit(rules.ROW_REJECTED)))
-    parts.append(_quarantine_rows(df, pl.col("~conflict"), source, spec.dup_column,
-                                  pl.lit(rules.DUPLICATE_CONFLICT), pl.lit(rules.ROW_REJECTED)))
-
-    typed = df.filter(~pl.col("~out")).select(
-        [pl.col(f"~{name}" if name != ROW_NUMBER else ROW_NUMBER).cast(dtype).alias(name)
-         for name, dtype in spec.output]
-    )
+    # The typed frame, slice by slice (each slice's working frame is let go once filtered).
+    typed_exprs = [
+        pl.col(f"~{name}" if name != ROW_NUMBER else ROW_NUMBER).cast(dtype).alias(name)
+        for name, dtype in spec.output
+    ]
+    typed_parts = []
+    start = 0
+    for i, part in enumerate(slices):
+        typed_parts.append(part.filter(keep.slice(start, part.height)).select(typed_exprs))
+        start += part.height
+        slices[i] = None
+    del part, slices
+    typed = pl.concat(typed_parts, how="vertical", rechunk=False)
+    del typed_parts
 
     # The contract's last word: the Pandera model of the typed frame.
     schema = schema_for(source, **spec.schema_args)
     late = failure_quarantine(source, typed, failure_cases(schema, typed), RECORD_ID[source])
     late_rows = late["row_number"].implode()
     if late.height:
-        parts.append(late)
         typed = typed.filter(~pl.col(ROW_NUMBER).is_in(late_rows))
-    df = df.with_columns(pl.col(ROW_NUMBER).is_in(late_rows).alias("~late"))
-    df = df.with_columns((pl.col("~out") | pl.col("~late")).alias("~out"))
+    late_mask = raw.select(pl.col(ROW_NUMBER).is_in(late_rows)).to_series()
+
+    # The rows with a finding, their rules and actions again, and their quarantine rows.
+    sub_mask = finding | conflict | identical | late_mask
+    sub = _row_values(spec, raw.filter(sub_mask).lazy(), tables, checks)
+    sub = sub.with_columns(
+        *[_action_expr(c, r).alias(a)
+          for c, r, a in zip(checks, rule_cols, action_cols, strict=True)],
+        pl.when(spec.dup_eligible.fill_null(False)).then(spec.key)
+        .otherwise(parse.text(pl.col(RECORD_ID[source]))).alias("~record_id"),
+    ).collect(engine="in-memory")
+    sub = sub.with_columns(
+        conflict.filter(sub_mask).alias("~conflict"),
+        identical.filter(sub_mask).alias("~identical"),
+        late_mask.filter(sub_mask).alias("~late"),
+    )
+
+    parts: list[pl.DataFrame] = [_extra_rows(source, extra_columns)]
+    not_copy = ~pl.col("~identical")
+    for check, r, a in zip(checks, rule_cols, action_cols, strict=True):
+        parts.append(_quarantine_rows(sub, pl.col(r).is_not_null() & not_copy, source,
+                                      check.column, pl.col(r), pl.col(a)))
+    parts.append(_quarantine_rows(sub, pl.col("~identical"), source, spec.dup_column,
+                                  pl.lit(rules.DUPLICATE_IDENTICAL), pl.lit(rules.ROW_REJECTED)))
+    parts.append(_quarantine_rows(sub, pl.col("~conflict"), source, spec.dup_column,
+                                  pl.lit(rules.DUPLICATE_CONFLICT), pl.lit(rules.ROW_REJECTED)))
+    if late.height:
+        parts.append(late)
 
     quarantine = pl.concat(parts, how="vertical").sort(
         "row_number", "column", "rule", nulls_last=False, maintain_order=True
@@ -498,13 +592,13 @@ def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> t
         "rows_valid": typed.height,
         "rows_rejected": raw.height - typed.height,
         "quarantine_rows": quarantine.height,
-        "duplicates_identical": int(df["~identical"].sum()),
-        "duplicates_conflicting": int(df["~conflict"].sum()),
+        "duplicates_identical": int(identical.sum()),
+        "duplicates_conflicting": int(conflict.sum()),
         "extra_columns": len(extra_columns),
         "by_rule": dict(quarantine.group_by("rule").len().sort("rule").iter_rows()),
         "by_action": dict(quarantine.group_by("action").len().sort("action").iter_rows()),
     }
-    return Validated(frame=typed, quarantine=quarantine, stats=stats), df
+    return Validated(frame=typed, quarantine=quarantine, stats=stats), sub
 
 
 def _raw_frame(raw, extra_columns: Sequence[str] | None) -> tuple[pl.DataFrame, list[str]]:
