@@ -231,14 +231,17 @@ def _score_pairs(
 ) -> pl.DataFrame:
     """Join the record and person sides onto (rid, pid) pairs and add `score` (0-1)."""
     _log_pairs(pairs, stage)
+    r_nik = pl.col("nik_check") if "nik_check" in recs.columns else pl.lit(None, pl.String)
+    # the birth-date parts (digits 7-12) as integers, once per record and person, not per pair
     p = pairs.select("rid", "pid").join(
         recs.select("rid", rkey="key", rtoks="toks", r_village="village", r_rt="r_rt",
-                    r_rw="r_rw", r_addr="r_addr",
-                    r_nik=pl.col("nik_check") if "nik_check" in recs.columns else pl.lit(None, pl.String)),
+                    r_rw="r_rw", r_addr="r_addr", r_nik=r_nik,
+                    r_date=r_nik.str.slice(6, 6).cast(pl.Int32, strict=False)),
         on="rid",
     ).join(
         reg.select("pid", "nik", "no_kk", pkey="key", ptoks="toks", p_village="village",
-                   p_rt="p_rt", p_rw="p_rw", p_addr="p_addr"),
+                   p_rt="p_rt", p_rw="p_rw", p_addr="p_addr",
+                   p_date=pl.col("nik").str.slice(6, 6).cast(pl.Int32, strict=False)),
         on="pid",
     )
     p = p.with_columns(_name_scores(p, idf, reg.height).alias("name_score"))
@@ -266,8 +269,7 @@ def _score_pairs(
     # A valid NIK on the record that is nobody's in the registry (`nik_check`), whose birth-date
     # part (digits 7-12) is not the person's beyond one typing error, is evidence against the
     # pair: the owner is another person (a previous owner gone, a holder from elsewhere).
-    r_date = pl.col("r_nik").str.slice(6, 6).cast(pl.Int32, strict=False)
-    p_date = pl.col("nik").str.slice(6, 6).cast(pl.Int32, strict=False)
+    r_date, p_date = pl.col("r_date"), pl.col("p_date")
     date_diff = pl.sum_horizontal(
         ((r_date // 10**i) % 10 != (p_date // 10**i) % 10).cast(pl.Int8) for i in range(6)
     )
@@ -276,7 +278,7 @@ def _score_pairs(
         score=pl.when(other_person).then(0.0)
         .otherwise((pl.col("name_score") + adjust).clip(0.0, 1.0).round(4)),
         nik_other=other_person,
-    )
+    ).drop("r_date", "p_date")
 
 
 # --- NIK linking ----------------------------------------------------------------------------------
