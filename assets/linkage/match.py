@@ -504,6 +504,7 @@ def _name_pass(
     recs: pl.DataFrame, rkeys: pl.DataFrame, reg: pl.DataFrame, pkeys: pl.DataFrame,
     idf: pl.DataFrame, level: str, cap: int, accept: float, review: float, margin: float,
     commonness: pl.DataFrame, spent: pl.DataFrame, before: pl.DataFrame | None = None,
+    counts: dict | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Candidates of one block level, scored and decided: (decisions, scored pairs).
 
@@ -520,7 +521,7 @@ def _name_pass(
     # A name borne by many across the registry, in a source whose records often lie outside
     # their holder's village, is held below `accept`: a holder from elsewhere may bear it.
     scored = _with_elsewhere_odds(
-        scored.join(recs.select("rid", "stratum"), on="rid"), reg, commonness
+        scored.join(recs.select("rid", "stratum"), on="rid"), counts or _name_counts(reg), commonness
     )
     elsewhere = pl.col("odds") > MAX_ELSEWHERE_ODDS
     score = pl.col("score") + pl.when(pl.col("r_village") != pl.col("p_village")).then(
@@ -563,7 +564,22 @@ def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
     )
 
 
-def _with_elsewhere_odds(scored: pl.DataFrame, reg: pl.DataFrame, share: pl.DataFrame) -> pl.DataFrame:
+def _name_counts(reg: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The registry's counts `_with_elsewhere_odds` needs, computed once per load: persons per
+    name key (`counts`), per village (`size`), per key and district (`in_d`), villages per district
+    (`n_vill`), persons per key and village (`in_v`)."""
+    dist = reg.select("key", "village", d=pl.col("village").str.slice(0, 8))
+    return {
+        "n": max(reg.height, 1),
+        "counts": reg.group_by(pkey="key").agg(_c=pl.len()).drop_nulls(),
+        "size": reg.group_by(p_village="village").agg(_size=pl.len()),
+        "in_d": dist.group_by(pkey="key", _d="d").agg(_cd=pl.len()).drop_nulls(),
+        "n_vill": dist.group_by(_d="d").agg(_nv=pl.col("village").n_unique()),
+        "in_v": dist.group_by(pkey="key", r_village="village").agg(_cv=pl.len()).drop_nulls(),
+    }
+
+
+def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame) -> pl.DataFrame:
     """Add `odds`: that a record of this name in this village belongs to a holder from elsewhere
     rather than to the village's namesake.
 
@@ -572,16 +588,11 @@ def _with_elsewhere_odds(scored: pl.DataFrame, reg: pl.DataFrame, share: pl.Data
     registry, each holding a record here with odds p_district/(1-p) / (villages of the district
     - 1); from farther away, λ is the expected number of persons bearing the name in a village of
     that size (registry count × village size / registry size), with odds p_far/(1-p) × λ."""
-    n = max(reg.height, 1)
-    counts = reg.group_by(pkey="key").agg(_c=pl.len()).drop_nulls()
-    size = reg.group_by(p_village="village").agg(_size=pl.len())
-    dist = reg.select("key", "village", d=pl.col("village").str.slice(0, 8))
-    in_d = dist.group_by(pkey="key", _d="d").agg(_cd=pl.len()).drop_nulls()
-    n_vill = dist.group_by(_d="d").agg(_nv=pl.col("village").n_unique())
-    in_v = dist.group_by(pkey="key", r_village="village").agg(_cv=pl.len()).drop_nulls()
+    n = counts["n"]
+    size, in_d, n_vill, in_v = counts["size"], counts["in_d"], counts["n_vill"], counts["in_v"]
     q = (1.0 - pl.col("p_district") - pl.col("p_far")).clip(EPS, 1.0)
     return (
-        scored.join(counts, on="pkey", how="left")
+        scored.join(counts["counts"], on="pkey", how="left")
         .join(size, on="p_village", how="left")
         .join(share, on="stratum", how="left")
         .with_columns(_d=pl.col("r_village").str.slice(0, 8))
@@ -611,13 +622,14 @@ def _name_links(
     bounds the memory of the blocking joins; the result does not depend on the grouping.
     """
     pkeys = _name_keys(reg, "pid")
+    counts = _name_counts(reg)
     sizes = recs.group_by("district").len().sort("district")
     group = (sizes["len"].cum_sum() - sizes["len"]) // CHUNK_RECORDS
     chunk_of = sizes.select("district", _chunk=group)
     recs = recs.join(chunk_of, on="district", how="left").with_columns(pl.col("_chunk").fill_null(0))
     out = [
         _name_links_chunk(part.drop("_chunk"), reg, pkeys, idf, accept, review, margin,
-                          commonness, spent)
+                          commonness, spent, counts)
         for part in recs.partition_by("_chunk", maintain_order=True)
     ]
     if not out:
@@ -629,12 +641,13 @@ def _name_links(
 def _name_links_chunk(
     recs: pl.DataFrame, reg: pl.DataFrame, pkeys: pl.DataFrame, idf: pl.DataFrame,
     accept: float, review: float, margin: float, commonness: pl.DataFrame, spent: pl.DataFrame,
+    counts: dict,
 ) -> pl.DataFrame:
     rkeys = _name_keys(recs, "rid")
     spent = spent.join(recs.select("rid"), on="rid", how="semi")
     village, v_scored = _name_pass(
         recs, rkeys, reg, pkeys, idf, "village", VILLAGE_KEY_CAP, accept, review, margin,
-        commonness, spent,
+        commonness, spent, counts=counts,
     )
     spent = pl.concat([
         spent.select("rid", pl.col("spent").cast(pl.UInt32)),
@@ -653,7 +666,7 @@ def _name_links_chunk(
     rest = recs.join(settled.select("rid"), on="rid", how="anti")
     district, _ = _name_pass(
         rest, rkeys, reg, pkeys, idf, "district", DISTRICT_KEY_CAP, accept, review, margin,
-        commonness, spent, before=v_scored,
+        commonness, spent, before=v_scored, counts=counts,
     )
     # The district wins where it accepts, where the village had nothing to offer, or where the
     # village's best was held for namesakes elsewhere (the district lists them beside it).
