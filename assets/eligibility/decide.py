@@ -65,27 +65,35 @@ def _owner_note() -> pl.Expr:
     return pl.when(pl.col("owner_status") == "MATI").then(pl.lit("; pemilik tercatat meninggal")).otherwise(pl.lit(""))
 
 
-def _vehicle_text() -> pl.Expr:
+def _vehicle_fact() -> pl.Expr:
+    """The vehicle record in words (whoever it is attributed to)."""
     return pl.format(
-        "{} {} ({}), nopol {}, pajak s.d. {}{}",
+        "{} {} ({}), nopol {}, pajak s.d. {}",
         pl.col("JENIS_KENDARAAN"),
         pl.col("MEREK").fill_null("-"),
         pl.col("TAHUN_BUAT").cast(pl.String).fill_null("-"),
         pl.col("NO_POLISI").fill_null("-"),
         pl.col("TGL_AKHIR_PAJAK").cast(pl.String).fill_null("-"),
-        _owner_note(),
     )
 
 
-def _parcel_text() -> pl.Expr:
+def _parcel_fact() -> pl.Expr:
+    """The parcel record in words (whoever it is attributed to)."""
     return pl.format(
-        "{} {} m², NJOP Rp {}/m², nilai Rp {}{}",
+        "{} {} m², NJOP Rp {}/m², nilai Rp {}",
         pl.col("PENGGUNAAN"),
         _num(pl.col("LUAS_M2")),
         pl.col("NJOP_PER_M2").cast(pl.String),
         _num(pl.col("NILAI")),
-        _owner_note(),
     )
+
+
+def _vehicle_text() -> pl.Expr:
+    return pl.format("{}{}", _vehicle_fact(), _owner_note())
+
+
+def _parcel_text() -> pl.Expr:
+    return pl.format("{}{}", _parcel_fact(), _owner_note())
 
 
 NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # asset_links note: the name agrees, a namesake elsewhere may hold it
@@ -288,7 +296,8 @@ def program_lists(scores: pl.DataFrame, ages: pl.DataFrame, policy: Policy, key:
 def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Policy, load_date: date) -> pl.DataFrame:
     """Per (household, uncertain record): the points the record would add to the score if it were the
     household's, on top of its sure holdings. Columns: `no_kk`, `evidence_source`, `evidence_id`,
-    `fact`, `link_method`, `link_score`, `link_note`, `candidate_count`, `gain`."""
+    `owner_status`, `link_method`, `link_score`, `link_note`, `candidate_count`, `gain` (the record's words are in
+    `uncertain_facts`, one row per record rather than per candidate household)."""
     sc = policy.score
     out = []
     for rule in (sc.motorcycles, sc.cars):
@@ -303,7 +312,7 @@ def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Polic
                 "no_kk",
                 evidence_source=pl.lit("kendaraan"),
                 evidence_id=pl.col("NO_RANGKA"),
-                fact=_vehicle_text(),
+                owner_status="owner_status",
                 link_method="link_method",
                 link_score="link_score",
                 link_note="link_note",
@@ -323,7 +332,7 @@ def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Polic
             "no_kk",
             evidence_source=pl.lit("tanah"),
             evidence_id=pl.col("NIB"),
-            fact=_parcel_text(),
+            owner_status="owner_status",
             link_method="link_method",
             link_score="link_score",
             link_note="link_note",
@@ -332,6 +341,17 @@ def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Polic
         )
     )
     return pl.concat(out, how="vertical_relaxed")
+
+
+def uncertain_facts(vehicles: pl.DataFrame, parcels: pl.DataFrame) -> pl.DataFrame:
+    """The fact in words of each uncertain record (`evidence_source`, `evidence_id`, `fact`); the
+    note on its candidate's status is added where the finding is written."""
+    return pl.concat([
+        vehicles.filter(~pl.col("certain")).unique("NO_RANGKA", keep="first", maintain_order=True).select(
+            evidence_source=pl.lit("kendaraan"), evidence_id=pl.col("NO_RANGKA"), fact=_vehicle_fact()),
+        parcels.filter(~pl.col("certain")).unique("NIB", keep="first", maintain_order=True).select(
+            evidence_source=pl.lit("tanah"), evidence_id=pl.col("NIB"), fact=_parcel_fact()),
+    ], how="vertical_relaxed")
 
 
 def combined_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Policy, load_date: date) -> pl.DataFrame:
@@ -372,7 +392,8 @@ def combined_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Policy
 
 
 def uncertain_score_findings(scores: pl.DataFrame, ages: pl.DataFrame, programs: pl.DataFrame,
-                             gains: pl.DataFrame, combined: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+                             gains: pl.DataFrame, combined: pl.DataFrame, policy: Policy,
+                             facts: pl.DataFrame) -> pl.DataFrame:
     """UNCERTAIN_MATCH where uncertain records would exclude through the score.
 
     Uncertain records never count in the score. But a household that meets a program's rule on its
@@ -444,8 +465,9 @@ def uncertain_score_findings(scores: pl.DataFrame, ages: pl.DataFrame, programs:
             )
         )
     )
-    lost = pl.concat([alone, jointly], how="diagonal_relaxed")
-    text = pl.format("{}; {}, tidak memenuhi syarat program mana pun", pl.col("fact"), pl.col("_how"))
+    lost = pl.concat([alone, jointly], how="diagonal_relaxed").join(
+        facts, on=["evidence_source", "evidence_id"], how="left", maintain_order="left")
+    text = pl.format("{}{}; {}, tidak memenuhi syarat program mana pun", pl.col("fact"), _owner_note(), pl.col("_how"))
     return lost.select(
         pl.col("no_kk").cast(pl.String),
         code=pl.lit("UNCERTAIN_MATCH"),

@@ -17,6 +17,7 @@ from assets.eligibility.decide import (
     program_lists,
     ranking_findings,
     review_findings,
+    uncertain_facts,
     uncertain_gains,
     uncertain_score_findings,
 )
@@ -91,7 +92,8 @@ def evaluate(
     listed = pl.concat([f.select("no_kk", "code", "evidence_source", "evidence_id") for f in findings], how="vertical_relaxed")
     gains = uncertain_gains(vehicles, parcels, policy, day)
     by_score = uncertain_score_findings(
-        scores, ages, programs, gains, combined_gains(vehicles, parcels, policy, day), policy
+        scores, ages, programs, gains, combined_gains(vehicles, parcels, policy, day), policy,
+        uncertain_facts(vehicles, parcels),
     )
     findings.append(
         by_score.join(listed.filter(pl.col("code") == "UNCERTAIN_MATCH"), on=["no_kk", "code", "evidence_source", "evidence_id"], how="anti")
