@@ -23,6 +23,22 @@ from schemas.policy import load_policy
 GROUP = "ingest"
 
 
+def read_with_metadata(context: dg.AssetExecutionContext, settings: PerlinsosSettings, name: str):
+    """Read one extract of the delivery; warn of extra columns; the read's metadata (file name,
+    SHA-256, data rows, seconds). No row's content is in it."""
+    started = time.perf_counter()
+    raw = read_extract(Path(settings.extracts_dir), name)
+    if raw.extra_columns:
+        context.log.warning(f"{raw.path.name}: extra columns ignored: {', '.join(raw.extra_columns)}")
+    meta = {
+        "file": raw.path.name,
+        "sha256": raw.sha256,
+        "dagster/row_count": raw.rows,
+        "duration_seconds": round(time.perf_counter() - started, 3),
+    }
+    return raw, meta
+
+
 def raw_file_info(raw) -> dict:
     """The facts of one read extract file: name, SHA-256, data rows, extra columns."""
     return {"file": raw.path.name, "sha256": raw.sha256, "rows": raw.rows, "extra_columns": list(raw.extra_columns)}
@@ -42,17 +58,8 @@ def _ingest_asset(name: str) -> dg.AssetsDefinition:
         },
     )
     def _ingest(context: dg.AssetExecutionContext, settings: PerlinsosSettings):
-        started = time.perf_counter()
-        raw = read_extract(Path(settings.extracts_dir), name)
+        raw, meta = read_with_metadata(context, settings, name)
         info = raw_file_info(raw)
-        if raw.extra_columns:
-            context.log.warning(f"{raw.path.name}: extra columns ignored: {', '.join(raw.extra_columns)}")
-        meta = {
-            "file": raw.path.name,
-            "sha256": raw.sha256,
-            "dagster/row_count": raw.rows,
-            "duration_seconds": round(time.perf_counter() - started, 3),
-        }
         yield dg.Output(raw.frame, output_name=f"raw_{name}", metadata=meta)
         yield dg.Output(info, output_name=f"raw_{name}_file", metadata={"extra_columns": len(raw.extra_columns)})
 

@@ -6,14 +6,12 @@ back together for the whole scope."""
 
 
 import time
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from assets.ingest.assets import GROUP as INGEST_GROUP
-from assets.ingest.assets import raw_file_info
-from assets.ingest.read import read_extract
+from assets.ingest.assets import raw_file_info, read_with_metadata
 from assets.ingest.regions import PARTITIONED_EXTRACTS, rows_of_regency, union_quarantine
 
 from assets.validation.checks import rejected_rates, valid_nik_share
@@ -126,21 +124,12 @@ def _validation_asset(name: str, fn, with_flags: bool = False) -> dg.AssetsDefin
     def _validate(
         context: dg.AssetExecutionContext, settings: PerlinsosSettings, wilayah: pl.DataFrame, load_info: dict
     ):
-        started = time.perf_counter()
-        raw = read_extract(Path(settings.extracts_dir), name)
+        raw, read_meta = read_with_metadata(context, settings, name)
         frame = raw.frame
         regency = context.partition_key if context.has_partition_key else None
         if regency is not None:
             frame = rows_of_regency(frame, name, load_info["regencies"], regency)
-        if raw.extra_columns:
-            context.log.warning(f"{raw.path.name}: extra columns ignored: {', '.join(raw.extra_columns)}")
-        read_meta = {
-            "file": raw.path.name,
-            "sha256": raw.sha256,
-            "dagster/row_count": frame.height,
-            "file_rows": raw.rows,
-            "duration_seconds": round(time.perf_counter() - started, 3),
-        }
+        read_meta.update({"dagster/row_count": frame.height, "file_rows": raw.rows})
         started = time.perf_counter()
         v = fn(frame, wilayah, load_info["load_date"], load_info["regencies"], extra_columns=raw.extra_columns)
         took = {"duration_seconds": round(time.perf_counter() - started, 3)}
