@@ -1,9 +1,11 @@
 """Distributed execution: a load partitioned by regency, run through two local dagster-celery
 workers (one run per regency, then the whole-scope run), equals an in-process load of the folder.
 
-Broker and result backend are files on the local filesystem (SQLite, transactional: kombu's plain
-`filesystem://` transport can hand a worker a half-written message, docs/operations.md section 6),
-so the test needs no server; production points the same executor at RabbitMQ or Redis.
+Broker and result backend are plain files on the local filesystem: kombu's filesystem transport
+and Celery's `file://` result backend, through `pipelines.celery_fs`, which writes every message
+and result under a temporary name and renames it (the stock ones write in place, and a worker can
+read a half-written message: docs/operations.md section 6). So the test needs no server;
+production points the same executor at RabbitMQ or Redis.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import polars as pl
 import pytest
+from published import published_tables
 import yaml
 
 pytest.importorskip("dagster_celery", reason='needs the celery extra: pip install -e ".[celery]"')
@@ -31,12 +33,29 @@ TABLES = ("households", "household_reasons", "score_components", "members", "ass
 
 
 def _celery_settings(root: Path) -> dict:
-    """A broker and result backend in SQLite files: real inter-process queues with transactions,
-    so a worker never reads a half-written message (kombu's plain filesystem transport can)."""
+    """A broker and result backend in folders under `root`: `pipelines.celery_fs`'s transport
+    (kombu's filesystem transport, messages written then renamed) and result backend. Consumed
+    messages are kept in `broker/processed`, on the queue folder's filesystem (a consumer claims
+    a message by renaming it there)."""
+    from pipelines.celery_fs import BACKEND, TRANSPORT
+
+    broker = root / "broker"
+    for sub in ("queue", "processed", "control"):
+        (broker / sub).mkdir(parents=True)
+    (root / "results").mkdir()
     return {
-        "broker": f"sqla+sqlite:///{root / 'broker.sqlite'}",
-        "backend": f"db+sqlite:///{root / 'results.sqlite'}",
+        "broker": "filesystem://",
+        "backend": f"{BACKEND}+file://{root / 'results'}",
         "config_source": {
+            "broker_transport": TRANSPORT,
+            "broker_transport_options": {
+                "data_folder_in": str(broker / "queue"),
+                "data_folder_out": str(broker / "queue"),
+                "store_processed": True,
+                "processed_folder": str(broker / "processed"),
+                "control_folder": str(broker / "control"),
+                "polling_interval": 0.1,
+            },
             "worker_prefetch_multiplier": 1,
         },
     }
@@ -80,15 +99,7 @@ def _config(extracts: Path, out: Path) -> dict:
 
 
 def _tables(db: Path) -> dict[str, pl.DataFrame]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        frames = {}
-        for table in TABLES:
-            frame = con.sql(f"SELECT * EXCLUDE (load_id) FROM mart.{table}").pl()
-            frames[table] = frame.sort(frame.columns, nulls_last=True)
-        return frames
-    finally:
-        con.close()
+    return published_tables(db, TABLES)
 
 
 def _run(job_fn, instance, run_config: dict, tags: dict | None = None) -> list:
@@ -151,6 +162,17 @@ def test_a_partitioned_load_through_two_celery_workers_equals_an_in_process_load
         assert steps and steps <= set(in_worker), name
         assert {w.split("@")[0] for w in in_worker.values()} <= set(WORKERS)
         assert all(e.pid != os.getpid() for e in events if e.event_type_value == "STEP_SUCCESS")
+    # the steps went through the filesystem broker and result backend: one consumed message and one
+    # result file per step, none left in the queue, no temporary file left behind
+    submitted = sum(
+        len({e.step_key for e in events if e.event_type_value == "ENGINE_EVENT" and e.step_key
+             and "in celery worker" in (e.message or "")})
+        for events in runs.values()
+    )
+    assert len(list((tmp_path / "broker" / "processed").glob("*.dagster.msg"))) == submitted
+    assert not list((tmp_path / "broker" / "queue").iterdir())
+    assert len(list((tmp_path / "results").glob("celery-task-meta-*"))) == submitted
+    assert not list(tmp_path.glob("broker/**/*.part")) and not list((tmp_path / "results").glob("*.part"))
     # the regency runs materialised their own partition, the whole-scope run the unpartitioned rest
     for key in regencies:
         partitions = {e.partition for e in runs[key] if e.event_type_value == "ASSET_MATERIALIZATION"
