@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import polars as pl
 import pytest
+from published import published_tables
 
 from assets.ingest.regions import (
     PartitionError,
@@ -113,16 +113,7 @@ def two_regencies(tmp_path_factory) -> Path:
 
 
 def _tables(db: Path) -> dict[str, pl.DataFrame]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        frames = {}
-        for table in TABLES:
-            frame = con.sql(f"SELECT * EXCLUDE (load_id) FROM mart.{table}").pl()
-            frames[table] = frame.sort(frame.columns, nulls_last=True)
-        frames["loads"] = con.sql("SELECT * EXCLUDE (started_at, finished_at) FROM mart.loads").pl()
-        return frames
-    finally:
-        con.close()
+    return published_tables(db, TABLES, loads=True)
 
 
 def _exports(root: Path) -> dict[str, pl.DataFrame]:
