@@ -601,6 +601,26 @@ def test_a_parcel_held_for_namesakes_elsewhere_reviews_its_villager_and_says_why
     check_invariants(res, w)
 
 
+def test_two_members_candidates_of_one_record_give_the_household_one_row_the_lower_nik_s():
+    # A man who died and his widow, both candidates of one ambiguous parcel: the household holds it
+    # once, as the member with the lower NIK (a fixed rule, so reloads give the same evidence),
+    # whichever of the two that is and in whatever order the candidates are listed.
+    from assets.eligibility.holdings import household_parcels
+
+    w = World()
+    dead_first = w.person(10, 1, status="MATI", status_date=date(2025, 3, 1))
+    alive_second = w.person(11, 1, rel="ISTRI")
+    alive_first = w.person(20, 2)
+    dead_second = w.person(21, 2, rel="SUAMI", status="MATI", status_date=date(2025, 3, 1))
+    assert dead_first < alive_second and alive_first < dead_second
+    w.parcel(None, luas=6000.0, method="AMBIGUOUS", score=0.95, candidates=[alive_second, dead_first])
+    w.parcel(None, luas=6000.0, method="AMBIGUOUS", score=0.95, candidates=[dead_second, alive_first])
+    parcels = household_parcels(pl.DataFrame(w.tanah, schema=TANAH), pl.DataFrame(w.links, schema=LINKS),
+                                pl.DataFrame(w.penduduk, schema=PENDUDUK), POLICY)
+    status = dict(zip(parcels["no_kk"], parcels["owner_status"]))
+    assert parcels.height == 2 and status == {kk(1): "MATI", kk(2): "HIDUP"}
+
+
 def test_ambiguous_record_reviews_every_candidate_household_it_would_exclude():
     w = World()
     a = w.family(1)

@@ -89,7 +89,7 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
         .join(persons, left_on="link_nik", right_on="person_nik", how="left")
         .with_columns(no_kk=pl.coalesce("link_no_kk", "person_no_kk"), candidate_count=pl.lit(1, pl.Int32))
         .filter(pl.col("no_kk").is_not_null() & (pl.col("owner_status").fill_null("") != PINDAH))
-        .with_columns(certain=pl.lit(True))
+        .with_columns(certain=pl.lit(True), _person=pl.col("link_nik").cast(pl.String))
     )
 
     uncertain = (
@@ -110,19 +110,20 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
             if issued is None
             else (pl.col(issued).is_null() | pl.col("person_birth").is_null() | (pl.col("person_birth") <= pl.col(issued)))
         )
-        .with_columns(no_kk=pl.col("person_no_kk"), certain=pl.lit(False))
+        .with_columns(no_kk=pl.col("person_no_kk"), certain=pl.lit(False), _person=pl.col("_cand"))
     )
 
     held = ["ROW_NUMBER", key, "no_kk", "owner_status", "link_method", "link_score", "link_note", "candidate_count",
             "certain"]
-    both = pl.concat([confident.select(held), uncertain.select(held)], how="vertical_relaxed")
+    both = pl.concat([confident.select(*held, "_person"), uncertain.select(*held, "_person")], how="vertical_relaxed")
     # One row per household and record key; a certain holding wins over an uncertain one, then the
-    # better link, then the earlier row of the file.
+    # better link, then the earlier row of the file, then (two members of one household both
+    # candidates of a record) the lower NIK: the same input always keeps the same row.
     best = both.sort(
-        ["no_kk", key, "certain", "link_score", "ROW_NUMBER"],
-        descending=[False, False, True, True, False],
+        ["no_kk", key, "certain", "link_score", "ROW_NUMBER", "_person"],
+        descending=[False, False, True, True, False, False],
         nulls_last=True,
-    ).unique(subset=["no_kk", key], keep="first", maintain_order=True)
+    ).unique(subset=["no_kk", key], keep="first", maintain_order=True).drop("_person")
     cols = list(records.columns) + held[2:]
     return best.drop(key).join(records, on="ROW_NUMBER", how="left", maintain_order="left").select(cols)
 
