@@ -373,13 +373,13 @@ def _land_told_apart(W: World, df: pl.DataFrame, name_h: np.ndarray, canon_h: np
     owner's canonical name (the owner included; persons whose registry row is rejected too: they
     hold land all the same) and of the holders from outside the registry expected to bear it: the
     evidence of a name and a village, with nothing else. 0 where the parcel's village is unknown."""
-    n = df.height
     codes_ = W.village_codes
     d_code, d_of_v = np.unique(np.array([c[:8] for c in codes_]), return_inverse=True)
     n_d = len(d_code)
     nv = np.bincount(d_of_v, minlength=n_d)
     near_n = np.array([len([j for j in (k - 1, k + 1) if 0 <= j < n_d]) for k in range(n_d)])
-    t = np.maximum(df["_typ"].to_numpy(), 0)
+    typ = df["_typ"].to_numpy()
+    t = np.maximum(typ, 0)
     away, other_d = A.AWAY_P[t], A.OTHER_DISTRICT_P[t]
     ok = rec_v >= 0
     v = np.maximum(rec_v, 0)
@@ -410,10 +410,8 @@ def _land_told_apart(W: World, df: pl.DataFrame, name_h: np.ndarray, canon_h: np
     # holders from outside the registry: a share of each type's parcels, spread over the villages,
     # bearing names as often as the registry's persons do
     kind = df["_kind"].to_numpy()
-    typ = df["_typ"].to_numpy()
-    in_scope = rec_v >= 0
     persons_t = np.bincount(typ[(typ >= 0) & (kind != "OUTSIDE")], minlength=3).astype(float)
-    outside_t = np.bincount(np.where((kind == "OUTSIDE") & in_scope, typ, 3).clip(0, 3), minlength=4)[:3]
+    outside_t = np.bincount(np.where((kind == "OUTSIDE") & ok, typ, 3).clip(0, 3), minlength=4)[:3]
     c_all = count({}, reg.group_by("h").len())
     total = total + (outside_t / np.maximum(persons_t, 1))[t] * c_all / len(codes_)
     ov = np.maximum(own_v, 0)
@@ -454,24 +452,22 @@ def _asset_truth(W: World, df: pl.DataFrame, id_col: str, nik_col: str, log: pl.
     # surviving registry persons by village (and RT/RW for vehicles), counted per canonical name
     surv = np.nonzero(survive)[0]
     vill = W.h_village[W.hh]
-    rtrw = W.h_rt[W.hh] * 1000 + W.h_rw[W.hh]
     vc = {c: i for i, c in enumerate(W.village_codes)}
     rec_v = df["KODE_WILAYAH"].replace_strict(vc, default=-1, return_dtype=pl.Int64).to_numpy()
     own_v = np.where(has_owner, vill[own], rec_v)
-    if vehicles:
-        ohh = df["_ohh"].to_numpy()
-        rec_rtrw = np.where(ohh >= 0, W.h_rt[np.maximum(ohh, 0)] * 1000 + W.h_rw[np.maximum(ohh, 0)], -1)
-    reg = pl.DataFrame({"v": vill[surv], "g": rtrw[surv] if vehicles else np.zeros(len(surv), np.int64),
-                        "h": name_h[surv]})
-    cnt_v = reg.group_by(["v", "g", "h"]).len()
-    qv = pl.DataFrame({"v": own_v, "g": rec_rtrw if vehicles else np.zeros(n, np.int64), "h": canon_h})
-    c_v = qv.join(cnt_v, on=["v", "g", "h"], how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
     reg_rv = pl.DataFrame({"v": vill[surv], "h": name_h[surv]}).group_by(["v", "h"]).len()
     c_rv = pl.DataFrame({"v": rec_v, "h": canon_h}).join(reg_rv, on=["v", "h"], how="left", maintain_order="left")[
         "len"].fill_null(0).to_numpy()
+    # Vehicles: the name unique among the surviving persons of the owner's village, RT and RW.
     # Land: judged on the name and the parcel's village alone (`_land_told_apart`), whoever may
     # hold a parcel there: villagers, and namesakes of the district or the next one.
     if vehicles:
+        ohh = df["_ohh"].to_numpy()
+        rec_rtrw = np.where(ohh >= 0, W.h_rt[np.maximum(ohh, 0)] * 1000 + W.h_rw[np.maximum(ohh, 0)], -1)
+        rtrw = W.h_rt[W.hh] * 1000 + W.h_rw[W.hh]
+        cnt_v = pl.DataFrame({"v": vill[surv], "g": rtrw[surv], "h": name_h[surv]}).group_by(["v", "g", "h"]).len()
+        qv = pl.DataFrame({"v": own_v, "g": rec_rtrw, "h": canon_h})
+        c_v = qv.join(cnt_v, on=["v", "g", "h"], how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
         name_unique = c_v == 1
     else:
         name_unique = _land_told_apart(W, df, name_h, canon_h, own_v, rec_v) >= TOLD_APART

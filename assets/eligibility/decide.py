@@ -293,6 +293,10 @@ def program_lists(scores: pl.DataFrame, ages: pl.DataFrame, policy: Policy, key:
     )
 
 
+# The holding's columns an uncertain gain carries along (holdings.py `_attribute`)
+_GAIN_PASSTHROUGH = ("owner_status", "link_method", "link_score", "link_note", "candidate_count")
+
+
 def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Policy, load_date: date) -> pl.DataFrame:
     """Per (household, uncertain record): the points the record would add to the score if it were the
     household's, on top of its sure holdings. Columns: `no_kk`, `evidence_source`, `evidence_id`,
@@ -312,11 +316,7 @@ def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Polic
                 "no_kk",
                 evidence_source=pl.lit("kendaraan"),
                 evidence_id=pl.col("NO_RANGKA"),
-                owner_status="owner_status",
-                link_method="link_method",
-                link_score="link_score",
-                link_note="link_note",
-                candidate_count="candidate_count",
+                *_GAIN_PASSTHROUGH,
                 gain=(
                     pl.min_horizontal((n + 1) * rule.points_each, pl.lit(rule.max_points))
                     - pl.min_horizontal(n * rule.points_each, pl.lit(rule.max_points))
@@ -332,11 +332,7 @@ def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Polic
             "no_kk",
             evidence_source=pl.lit("tanah"),
             evidence_id=pl.col("NIB"),
-            owner_status="owner_status",
-            link_method="link_method",
-            link_score="link_score",
-            link_note="link_note",
-            candidate_count="candidate_count",
+            *_GAIN_PASSTHROUGH,
             gain=(band_points(v + pl.col("NILAI"), sc.land_value_bands) - band_points(v, sc.land_value_bands)).cast(pl.Int32),
         )
     )

@@ -503,11 +503,11 @@ def _decide(scored: pl.DataFrame, accept: float, review: float, margin: float) -
 def _name_pass(
     recs: pl.DataFrame, rkeys: pl.DataFrame, reg: pl.DataFrame, pkeys: pl.DataFrame,
     idf: pl.DataFrame, level: str, cap: int, accept: float, review: float, margin: float,
-    commonness: pl.DataFrame, spent: pl.DataFrame, before: pl.DataFrame | None = None,
-    counts: dict | None = None,
+    commonness: pl.DataFrame, spent: pl.DataFrame, counts: dict, before: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Candidates of one block level, scored and decided: (decisions, scored pairs).
 
+    `counts`: the registry's name counts (`_name_counts`).
     `before`: the pairs the village pass scored; the district pass adds persons of other
     villages within what is left of each record's MAX_CANDIDATES and decides over both.
     `spent`: pairs already compared per record (`rid`, `spent`), NIK pairs and village pairs.
@@ -521,7 +521,7 @@ def _name_pass(
     # A name borne by many across the registry, in a source whose records often lie outside
     # their holder's village, is held below `accept`: a holder from elsewhere may bear it.
     scored = _with_elsewhere_odds(
-        scored.join(recs.select("rid", "stratum"), on="rid"), counts or _name_counts(reg), commonness
+        scored.join(recs.select("rid", "stratum"), on="rid"), counts, commonness
     )
     elsewhere = pl.col("odds") > MAX_ELSEWHERE_ODDS
     score = pl.col("score") + pl.when(pl.col("r_village") != pl.col("p_village")).then(
@@ -647,12 +647,14 @@ def _name_links_chunk(
     spent = spent.join(recs.select("rid"), on="rid", how="semi")
     village, v_scored = _name_pass(
         recs, rkeys, reg, pkeys, idf, "village", VILLAGE_KEY_CAP, accept, review, margin,
-        commonness, spent, counts=counts,
+        commonness, spent, counts,
     )
     spent = pl.concat([
         spent.select("rid", pl.col("spent").cast(pl.UInt32)),
         v_scored.group_by("rid").agg(spent=pl.len().cast(pl.UInt32)),
     ]).group_by("rid").agg(pl.col("spent").sum())
+    # A record held for namesakes elsewhere goes on to the district pass when they are listed.
+    listed = pl.col("held") if LIST_DISTRICT_NAMESAKES else pl.lit(False)
     settled = village.filter(
         (pl.col("outcome") == "ACCEPT")
         | ((pl.col("outcome") == "AMBIGUOUS") & (pl.col("best") >= accept - EPS))
@@ -661,16 +663,14 @@ def _name_links_chunk(
         # The district can only accept a namesake of another village if its score can reach
         # `accept`; when it cannot, its result is used only where the village had nothing, and
         # to list the district's namesakes of a record held for them.
-        listed = pl.col("held") if LIST_DISTRICT_NAMESAKES else pl.lit(False)
         settled = village.filter((pl.col("outcome") != "NONE") & ~listed)
     rest = recs.join(settled.select("rid"), on="rid", how="anti")
     district, _ = _name_pass(
         rest, rkeys, reg, pkeys, idf, "district", DISTRICT_KEY_CAP, accept, review, margin,
-        commonness, spent, before=v_scored, counts=counts,
+        commonness, spent, counts, before=v_scored,
     )
     # The district wins where it accepts, where the village had nothing to offer, or where the
     # village's best was held for namesakes elsewhere (the district lists them beside it).
-    listed = pl.col("held") if LIST_DISTRICT_NAMESAKES else pl.lit(False)
     village_has = village.filter((pl.col("outcome") != "NONE") & ~listed).select("rid")
     from_district = district.filter(pl.col("outcome") == "ACCEPT").vstack(
         district.filter(pl.col("outcome") != "ACCEPT").join(village_has, on="rid", how="anti")
