@@ -96,6 +96,7 @@ class LinkThresholds:
     accept: float
     review: float
     margin: float
+    holder_min_age: int = 18
 
 
 @dataclass(frozen=True)
@@ -343,13 +344,14 @@ def _parse(doc: Mapping[str, Any], file: str) -> Policy:
     r.no_unknown(doc, "", {"version", "links", "quarantine", "exclusion", "score", "decile", "programs", "reasons"})
     version = r.string(doc, "", "version")
 
-    lk = r.table(doc, "", "links", {"accept", "review", "margin"})
+    lk = r.table(doc, "", "links", {"accept", "review", "margin", "holder_min_age"})
     accept = r.number(lk, "links", "accept", 0, 1, lo_open=True)
     review = r.number(lk, "links", "review", 0, 1, lo_open=True)
     margin = r.number(lk, "links", "margin", 0, 1, hi_open=True)
     if review >= accept:
         raise r.fail("links.review", "out of range: must be below links.accept")
-    links = LinkThresholds(accept, review, margin)
+    holder_min_age = r.integer(lk, "links", "holder_min_age", 0, 30)
+    links = LinkThresholds(accept, review, margin, holder_min_age)
 
     q = r.table(doc, "", "quarantine", {"max_rate"})
     max_rate = r.number(q, "quarantine", "max_rate", 0, 1)

@@ -81,7 +81,7 @@ def penduduk(*people: dict) -> pl.DataFrame:
 def tanah(*parcels: dict) -> pl.DataFrame:
     return _frame(list(parcels), TANAH_SCHEMA, {
         "JENIS_HAK": "HM", "KODE_WILAYAH": V1, "IN_SCOPE": True, "LUAS_M2": 1000.0,
-        "PENGGUNAAN": "SAWAH", "NJOP_PER_M2": 50_000, "TGL_TERBIT": date(2005, 1, 1),
+        "PENGGUNAAN": "SAWAH", "NJOP_PER_M2": 50_000, "TGL_TERBIT": date(2015, 1, 1),
     })
 
 
@@ -191,6 +191,53 @@ def test_nik_exact_when_the_names_agree_even_with_variants():
     assert a["note"] is None and a["candidates"] is None
     b = row(links, "tanah", "35101200000002")
     assert (b["method"], b["nik"]) == (NIK_EXACT, SITI)
+
+
+# --- the holder's age on the certificate's issue date ------------------------------------------
+def _namesakes(*born: date) -> pl.DataFrame:
+    return penduduk(*(
+        {**person(f"35101201019{i:05d}", f"35101201019100{i:02d}", "WARSITO HADI"), "TGL_LHR": b}
+        for i, b in enumerate(born, start=1)
+    ))
+
+
+def test_a_namesake_too_young_on_the_issue_date_is_not_a_candidate():
+    reg = _namesakes(date(1960, 5, 1), date(2000, 5, 1))
+    t = tanah(parcel("35101200000001", "WARSITO HADI", TGL_TERBIT=date(2010, 3, 1)))
+    r = row(link(t, reg=reg), "tanah", "35101200000001")
+    assert (r["method"], r["nik"]) == (NAME_MATCH, "3510120101900001")
+    # without the rule the two cannot be told apart
+    r = row(link(t, reg=reg, holder_min_age=0), "tanah", "35101200000001")
+    assert r["method"] == AMBIGUOUS and sorted(r["candidates"]) == ["3510120101900001", "3510120101900002"]
+
+
+def test_the_age_rule_counts_whole_years_up_to_the_issue_day():
+    # 18 on the issue day: of age; one day short: not
+    for born, issued, method in [(date(1992, 3, 1), date(2010, 3, 1), NAME_MATCH),
+                                 (date(1992, 3, 2), date(2010, 3, 1), UNLINKED)]:
+        t = tanah(parcel("35101200000001", "WARSITO HADI", TGL_TERBIT=issued))
+        r = row(link(t, reg=_namesakes(born)), "tanah", "35101200000001")
+        assert r["method"] == method, (born, r)
+        if method == UNLINKED:
+            assert r["note"] == "NO_CANDIDATE"
+
+
+def test_the_age_rule_follows_the_policy_number_and_leaves_nik_links_alone():
+    reg = _namesakes(date(1995, 1, 1))
+    t = tanah(parcel("35101200000001", "WARSITO HADI", TGL_TERBIT=date(2010, 1, 1)),
+              parcel("35101200000002", "WARSITO HADI", "3510120101900001", TGL_TERBIT=date(2010, 1, 1)))
+    links = link(t, reg=reg, holder_min_age=15)
+    assert row(links, "tanah", "35101200000001")["method"] == NAME_MATCH
+    links = link(t, reg=reg)
+    assert row(links, "tanah", "35101200000001")["method"] == UNLINKED
+    # a NIK is evidence enough: the rule is for names alone
+    assert row(links, "tanah", "35101200000002")["method"] == NIK_EXACT
+
+
+def test_the_age_rule_is_for_land_only():
+    reg = _namesakes(date(2005, 1, 1))
+    k = kendaraan(vehicle("MH1000000000001", "WARSITO HADI", ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
+    assert row(link(k=k, reg=reg), "kendaraan", "MH1000000000001")["method"] == NAME_MATCH
 
 
 def test_deceased_and_moved_persons_are_linked_too():

@@ -28,6 +28,7 @@ def test_shipped_links_and_exclusions_equal_the_spec():
     p = load_policy()
     assert p.version == "2026.11-default"
     assert (p.links.accept, p.links.review, p.links.margin) == (0.92, 0.80, 0.05)
+    assert p.links.holder_min_age == 18  # not in policy.md: BPN's age of majority (docs/linkage.md)
     assert p.quarantine_max_rate == 0.05
     ex = p.exclusions
     assert set(ex.state_employee_occupations) == {
@@ -125,6 +126,7 @@ def _swap(old: str, new: str) -> str:
 BAD = [
     # missing keys
     (_swap("accept = 0.92", ""), "links.accept"),
+    (_swap("holder_min_age = 18", ""), "links.holder_min_age"),
     (_swap('"KERAMIK" = 8\n', ""), "score.lantai.KERAMIK"),
     (_swap('version = "2026.11-default"', ""), "version"),
     (_swap("[decile]\ngroups = 10", "[decile]"), "decile.groups"),
@@ -133,6 +135,7 @@ BAD = [
     # wrong types
     (_swap('"KERAMIK" = 8', '"KERAMIK" = "8"'), "score.lantai.KERAMIK"),
     (_swap("accept = 0.92", 'accept = "0.92"'), "links.accept"),
+    (_swap("holder_min_age = 18", "holder_min_age = 17.5"), "links.holder_min_age"),
     (_swap("car_tax_window_years = 2", "car_tax_window_years = 2.5"), "exclusion.car_tax_window_years"),
     (_swap("electricity_min_va = 1300", "electricity_min_va = true"), "exclusion.electricity_min_va"),
     (_swap('soe_occupations = ["KARYAWAN BUMN", "KARYAWAN BUMD"]', 'soe_occupations = "KARYAWAN BUMN"'),
@@ -148,6 +151,7 @@ BAD = [
     (_swap("accept = 0.92", "accept = 1.5"), "links.accept"),
     (_swap("review = 0.80", "review = 0.95"), "links.review"),
     (_swap("margin = 0.05", "margin = -0.1"), "links.margin"),
+    (_swap("holder_min_age = 18", "holder_min_age = -1"), "links.holder_min_age"),
     (_swap("max_rate = 0.05", "max_rate = 2"), "quarantine.max_rate"),
     (_swap('"KERAMIK" = 8', '"KERAMIK" = -1'), "score.lantai.KERAMIK"),
     (_swap("{ from = 15, points = 8 },\n    { from = 30", "{ from = 31, points = 8 },\n    { from = 30"),

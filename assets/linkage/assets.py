@@ -37,6 +37,7 @@ def asset_links(penduduk, tanah, kendaraan, rumah, policy, load_info: dict):
         accept=policy.links.accept,
         review=policy.links.review,
         margin=policy.links.margin,
+        holder_min_age=policy.links.holder_min_age,
     )
     meta: dict = {
         "dagster/row_count": links.height,

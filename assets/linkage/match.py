@@ -12,6 +12,7 @@ from blocking joins on name-token keys inside the village (then the district), c
 from __future__ import annotations
 
 import math
+from datetime import date
 from contextvars import ContextVar
 
 import numpy as np
@@ -138,6 +139,7 @@ def _registry(penduduk: pl.DataFrame) -> pl.DataFrame:
         p_rt=_clean_rt(_col(penduduk, "NO_RT")),
         p_rw=_clean_rt(_col(penduduk, "NO_RW")),
         p_addr=_address_clean(_col(penduduk, "ALAMAT")),
+        born=_col(penduduk, "TGL_LHR", pl.Date()),
     ).with_row_index("pid")
     reg = _with_key(reg, "NAMA_LGKP").drop("NAMA_LGKP")
     return reg.with_columns(district=pl.col("village").str.slice(0, 8))
@@ -517,6 +519,14 @@ def _name_pass(
     budget = spent.select("rid", budget=MAX_CANDIDATES - pl.col("spent"))
     pairs = _candidate_pairs(recs, rkeys, reg, pkeys, level, cap, budget, before is not None)
     scored = _score_pairs(pairs, recs, reg, idf, f"assets/{level}")
+    # A person born after `born_by` was too young to be granted the certificate: not its holder.
+    scored = (
+        scored.join(recs.select("rid", "born_by"), on="rid", how="left", maintain_order="left")
+        .join(reg.select("pid", "born"), on="pid", how="left", maintain_order="left")
+        .with_columns(score=pl.when((pl.col("born") > pl.col("born_by")).fill_null(False))
+                      .then(0.0).otherwise(pl.col("score")))
+        .drop("born")
+    )
     # A namesake in another village is a candidate, never a link on the name alone.
     # A name borne by many across the registry, in a source whose records often lie outside
     # their holder's village, is held below `accept`: a holder from elsewhere may bear it.
@@ -566,17 +576,44 @@ def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
 
 def _name_counts(reg: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The registry's counts `_with_elsewhere_odds` needs, computed once per load: persons per
-    name key (`counts`), per village (`size`), per key and district (`in_d`), villages per district
-    (`n_vill`), persons per key and village (`in_v`)."""
-    dist = reg.select("key", "village", d=pl.col("village").str.slice(0, 8))
+    village (`size`), villages per district (`n_vill`), and as running counts in birth order
+    (`_b`, persons born on or before it: `_n`) persons per name key (`counts`), per key and
+    district (`in_d`), per key and village (`in_v`). A missing birth date counts as of age."""
+    born = pl.col("born").fill_null(date(1900, 1, 1))
+    dist = reg.select(pkey="key", village="village", _d=pl.col("village").str.slice(0, 8), _b=born)
+
+    def running(*by: str) -> pl.DataFrame:
+        return (
+            dist.drop_nulls("pkey").group_by(*by, "_b").agg(_n=pl.len())
+            .sort(*by, "_b").with_columns(pl.col("_n").cum_sum().over(by)).sort("_b")
+        )
+
     return {
         "n": max(reg.height, 1),
-        "counts": reg.group_by(pkey="key").agg(_c=pl.len()).drop_nulls(),
+        "counts": running("pkey"),
         "size": reg.group_by(p_village="village").agg(_size=pl.len()),
-        "in_d": dist.group_by(pkey="key", _d="d").agg(_cd=pl.len()).drop_nulls(),
-        "n_vill": dist.group_by(_d="d").agg(_nv=pl.col("village").n_unique()),
-        "in_v": dist.group_by(pkey="key", r_village="village").agg(_cv=pl.len()).drop_nulls(),
+        "in_d": running("pkey", "_d"),
+        "n_vill": dist.group_by("_d").agg(_nv=pl.col("village").n_unique()),
+        "in_v": running("pkey", "village").rename({"village": "r_village"}),
     }
+
+
+_ANY_BIRTH = date(2999, 12, 31)  # `born_by` of a record without an age rule: everyone counts
+
+
+def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
+    """`_c`, `_cd`, `_cv` for each row of `scored` (same order): the persons bearing the
+    candidate's name key (`pkey`) in the registry, in the record's district (`_d`) and in its
+    village (`r_village`), born on or before the record's `born_by` (everyone, where it is null).
+    Counted once per distinct key, place and date, on a narrow frame."""
+    q = scored.select("pkey", "_d", "r_village", _cut=pl.col("born_by").fill_null(_ANY_BIRTH))
+    distinct = q.unique().sort("_cut")
+    for name, table, by in (("_c", counts["counts"], ["pkey"]), ("_cd", counts["in_d"], ["pkey", "_d"]),
+                            ("_cv", counts["in_v"], ["pkey", "r_village"])):
+        distinct = distinct.join_asof(table, left_on="_cut", right_on="_b", by=by, strategy="backward",
+                                      check_sortedness=False).drop("_b").rename({"_n": name})
+    return q.join(distinct, on=["pkey", "_d", "r_village", "_cut"], how="left", maintain_order="left",
+                  nulls_equal=True).select("_c", "_cd", "_cv")
 
 
 def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame) -> pl.DataFrame:
@@ -587,18 +624,19 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
     other villages hold `_cd` persons bearing the candidate's name, known exactly from the
     registry, each holding a record here with odds p_district/(1-p) / (villages of the district
     - 1); from farther away, λ is the expected number of persons bearing the name in a village of
-    that size (registry count × village size / registry size), with odds p_far/(1-p) × λ."""
+    that size (registry count × village size / registry size), with odds p_far/(1-p) × λ.
+    For land, only persons of age on the certificate's issue date count (`born_by`)."""
     n = counts["n"]
-    size, in_d, n_vill, in_v = counts["size"], counts["in_d"], counts["n_vill"], counts["in_v"]
+    size, n_vill = counts["size"], counts["n_vill"]
     q = (1.0 - pl.col("p_district") - pl.col("p_far")).clip(EPS, 1.0)
+    if "born_by" not in scored.columns:
+        scored = scored.with_columns(born_by=pl.lit(None, dtype=pl.Date))
+    scored = scored.with_columns(_d=pl.col("r_village").str.slice(0, 8))
+    scored = scored.hstack(_counts_born_by(scored, counts))
     return (
-        scored.join(counts["counts"], on="pkey", how="left")
-        .join(size, on="p_village", how="left")
-        .join(share, on="stratum", how="left")
-        .with_columns(_d=pl.col("r_village").str.slice(0, 8))
-        .join(in_d, on=["pkey", "_d"], how="left")
-        .join(n_vill, on="_d", how="left")
-        .join(in_v, on=["pkey", "r_village"], how="left")
+        scored.join(size, on="p_village", how="left", maintain_order="left")
+        .join(share, on="stratum", how="left", maintain_order="left")
+        .join(n_vill, on="_d", how="left", maintain_order="left")
         # namesakes living in the district's other villages than the record's
         .with_columns(_cd=(pl.col("_cd").fill_null(0) - pl.col("_cv").fill_null(0)).clip(0, None))
         .with_columns(
@@ -680,9 +718,13 @@ def _name_links_chunk(
 
 
 # --- assets ---------------------------------------------------------------------------------------
-def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame) -> pl.DataFrame:
+def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame, holder_min_age: int = 0) -> pl.DataFrame:
+    """The land and vehicle records in one frame (`rid` their index), with their name key.
+
+    `born_by`: for a land certificate, the latest birth date its holder can have, `holder_min_age`
+    years before TGL_TERBIT (null for vehicles, for a missing date, or with `holder_min_age` 0)."""
     def one(df: pl.DataFrame, source: str, rid: str, nik: str, name: str, addr: str | None,
-            npwp: str | None, use: str | None) -> pl.DataFrame:
+            npwp: str | None, use: str | None, issued: str | None) -> pl.DataFrame:
         address = _col(df, addr) if addr else pl.lit(None, dtype=pl.String)
         return df.select(
             source=pl.lit(source),
@@ -698,12 +740,15 @@ def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame) -> pl.DataFrame
             stratum=pl.lit(source) + pl.concat_str(
                 pl.lit("/"), _col(df, use) if use else pl.lit(None, dtype=pl.String)
             ).fill_null(""),
+            born_by=_col(df, issued, pl.Date()).dt.offset_by(f"-{holder_min_age}y")
+            if issued and holder_min_age > 0 else pl.lit(None, dtype=pl.Date),
         )
 
     recs = pl.concat([
-        one(tanah, "tanah", "NIB", "NIK_PEMEGANG", "NAMA_PEMEGANG", None, None, "PENGGUNAAN"),
+        one(tanah, "tanah", "NIB", "NIK_PEMEGANG", "NAMA_PEMEGANG", None, None, "PENGGUNAAN",
+            "TGL_TERBIT"),
         one(kendaraan, "kendaraan", "NO_RANGKA", "NIK_PEMILIK", "NAMA_PEMILIK",
-            "ALAMAT_PEMILIK", "NPWP_PEMILIK", None),
+            "ALAMAT_PEMILIK", "NPWP_PEMILIK", None, None),
     ]).with_row_index("rid")
     rt, rw = parse_rt_rw(pl.col("address"))
     recs = recs.with_columns(
@@ -892,23 +937,26 @@ def link_assets(
     accept: float = 0.92,
     review: float = 0.80,
     margin: float = 0.05,
+    holder_min_age: int = 18,
     stats: dict | None = None,
 ) -> pl.DataFrame:
     """The `asset_links` frame: one row per `tanah`, `kendaraan` and `rumah` row, in that order.
 
     Columns (ASSET_LINKS_SCHEMA): source, row_number, record_id, nik, no_kk, method, score, note,
     candidates. `accept`, `review` and `margin` are the policy's name thresholds; a NIK's name
-    "agrees" with the registry name when its name score reaches `review`.
+    "agrees" with the registry name when its name score reaches `review`. `holder_min_age`: a
+    person younger than this on a land certificate's TGL_TERBIT is not a name candidate for it
+    (0: no such rule).
 
     `stats`, when given, receives `pairs`: the candidate pairs scored, one row per record and
     stage (`part` `assets` or `rumah`, `rid` the record's index within its part, `stage`, `n`).
     """
     if stats is None:
-        return _link_assets(penduduk, tanah, kendaraan, rumah, accept, review, margin)
+        return _link_assets(penduduk, tanah, kendaraan, rumah, accept, review, margin, holder_min_age)
     log: list = []
     token = _PAIR_LOG.set(log)
     try:
-        links = _link_assets(penduduk, tanah, kendaraan, rumah, accept, review, margin)
+        links = _link_assets(penduduk, tanah, kendaraan, rumah, accept, review, margin, holder_min_age)
     finally:
         _PAIR_LOG.reset(token)
     empty = pl.DataFrame(schema={"rid": pl.UInt32, "len": pl.UInt32, "stage": pl.String})
@@ -922,13 +970,15 @@ def link_assets(
 
 def _link_assets(
     penduduk: pl.DataFrame, tanah: pl.DataFrame, kendaraan: pl.DataFrame, rumah: pl.DataFrame,
-    accept: float, review: float, margin: float,
+    accept: float, review: float, margin: float, holder_min_age: int = 18,
 ) -> pl.DataFrame:
     if not (0.0 <= review <= accept <= 1.0) or margin < 0:
         raise ValueError("thresholds must satisfy 0 <= review <= accept <= 1 and margin >= 0")
     reg = _registry(penduduk)
     idf = _token_idf(reg)
-    recs = _asset_records(tanah, kendaraan)
+    if holder_min_age < 0:
+        raise ValueError("holder_min_age must be >= 0")
+    recs = _asset_records(tanah, kendaraan, holder_min_age)
     assets = _link_asset_records(recs, reg, idf, accept, review, margin)
     housing = _link_housing(rumah, reg, idf, accept, review, margin)
     return pl.concat([assets, housing]).select(
