@@ -115,6 +115,11 @@ def parcel_villages(rng: np.random.Generator, home: np.ndarray, typ: np.ndarray,
     return out
 
 
+# A certificate is issued to a holder at least 18 years old (BPN's age of majority): 18 × 365.25
+# days rounded up, so never less than 18 calendar years.
+HOLDER_MIN_AGE_DAYS = 6575
+
+
 def build_tanah(rng: np.random.Generator, W: World, scope_villages: list[str], outside_villages: list[str],
                 load_days: int) -> pl.DataFrame:
     H = W.h_n
@@ -139,8 +144,10 @@ def build_tanah(rng: np.random.Generator, W: World, scope_villages: list[str], o
     njop = np.where(typ == 0, njop_house[hi], njop_farm[fi])
     holder = adult_member(rng, W, hh, 0.70, 0.12)
     village = parcel_villages(rng, W.h_village[hh], typ, scope_villages)
-    lo = np.maximum(days_of(date(1975, 1, 1)), W.birth[holder] + 18 * 366)
     hi_d = load_days - 1
+    # a member too young for any certificate issued before the last month leaves it to the head
+    holder = np.where(W.birth[holder] + HOLDER_MIN_AGE_DAYS > hi_d - 30, W.h_start[hh], holder)
+    lo = np.maximum(days_of(date(1975, 1, 1)), W.birth[holder] + HOLDER_MIN_AGE_DAYS)
     lo = np.minimum(lo, hi_d - 30)
     terbit = lo + np.floor(rng.random(n) * (hi_d - lo)).astype(np.int64)
     pre2010 = terbit < days_of(date(2010, 1, 1))
@@ -151,7 +158,9 @@ def build_tanah(rng: np.random.Generator, W: World, scope_villages: list[str], o
     # second holder (spouse) of some parcels: the same parcel written twice
     head = W.h_start[hh]
     sp = np.minimum(head + 1, W.n - 1)
+    # (of age on the issue date, as the holder is: HOLDER_MIN_AGE_DAYS)
     co = (holder == head) & (W.h_size[hh] >= 2) & np.isin(W.rel[sp], [ISTRI, SUAMI]) & (rng.random(n) < 0.04)
+    co &= W.birth[sp] + HOLDER_MIN_AGE_DAYS <= terbit
     ci = np.nonzero(co)[0]
     base = {
         "_hh": hh, "_use": use, "_area": area, "_njop": njop, "_village": village, "_terbit": terbit,
@@ -184,7 +193,7 @@ def build_tanah(rng: np.random.Generator, W: World, scope_villages: list[str], o
         "PENGGUNAAN": pl.Series(list(codes.PENGGUNAAN)).gather(cols["_use"]),
         "NJOP_PER_M2": pl.Series(cols["_njop"]).cast(pl.String),
         "TGL_TERBIT": fmt_dates(cols["_terbit"]),
-        "_owner": owner, "_kind": pl.Series(cols["_kind"].tolist(), dtype=pl.String), "_variant": var,
+        "_terbit": cols["_terbit"], "_owner": owner, "_kind": pl.Series(cols["_kind"].tolist(), dtype=pl.String), "_variant": var,
         "_parcel": cols["_parcel"], "_multi": cols["_multi"], "_typ": typ_of_use(cols["_use"]),
     })
     # institutional and outside holders
@@ -200,8 +209,8 @@ def build_tanah(rng: np.random.Generator, W: World, scope_villages: list[str], o
         "LUAS_M2": pl.Series(np.r_[rng.integers(150, 2500, n_inst), rng.integers(200_000, 3_000_000, n_hgu)]).cast(pl.String),
         "PENGGUNAAN": ["LAINNYA"] * n_inst + ["KEBUN"] * n_hgu,
         "NJOP_PER_M2": pl.Series(np.r_[njop_house[rng.integers(1, 6, n_inst)], njop_farm[rng.integers(0, 3, n_hgu)]]).cast(pl.String),
-        "TGL_TERBIT": fmt_dates(load_days - rng.integers(400, 15000, n_inst + n_hgu)),
-        "_owner": np.full(n_inst + n_hgu, -1), "_kind": ["COMPANY"] * (n_inst + n_hgu),
+        "TGL_TERBIT": fmt_dates(i_terbit := load_days - rng.integers(400, 15000, n_inst + n_hgu)),
+        "_terbit": i_terbit, "_owner": np.full(n_inst + n_hgu, -1), "_kind": ["COMPANY"] * (n_inst + n_hgu),
         "_variant": [""] * (n_inst + n_hgu),
     })
     n_out = max(2, int(m * 0.025))
@@ -211,6 +220,7 @@ def build_tanah(rng: np.random.Generator, W: World, scope_villages: list[str], o
     o_has = np.r_[rng.random(n_out) < 0.5, np.ones(n_oos, bool)]
     oos_codes = [f"35.09.{d:02d}.2{v:03d}" for d, v in zip(rng.integers(1, 32, n_oos), rng.integers(1, 16, n_oos))]
     o_terbit = load_days - rng.integers(200, 9000, n_out + n_oos)
+    o_terbit = np.minimum(np.maximum(o_terbit, op["birth"] + HOLDER_MIN_AGE_DAYS), load_days - 30)
     ouse = rng.choice([0, 1, 3], size=n_out + n_oos, p=[.5, .2, .3])
     outside = pl.DataFrame({
         "JENIS_HAK": ["HM"] * (n_out + n_oos),
@@ -221,7 +231,7 @@ def build_tanah(rng: np.random.Generator, W: World, scope_villages: list[str], o
         "PENGGUNAAN": pl.Series(list(codes.PENGGUNAAN)).gather(ouse),
         "NJOP_PER_M2": pl.Series(njop_farm[rng.integers(1, 7, n_out + n_oos)]).cast(pl.String),
         "TGL_TERBIT": fmt_dates(o_terbit),
-        "_owner": np.full(n_out + n_oos, -1), "_kind": ["OUTSIDE"] * (n_out + n_oos),
+        "_terbit": o_terbit, "_owner": np.full(n_out + n_oos, -1), "_kind": ["OUTSIDE"] * (n_out + n_oos),
         "_variant": [""] * (n_out + n_oos),
         "_oos": np.r_[np.zeros(n_out, bool), np.ones(n_oos, bool)],
     })

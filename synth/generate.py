@@ -391,13 +391,24 @@ def _land_told_apart(W: World, df: pl.DataFrame, name_h: np.ndarray, canon_h: np
         return away * other_d / np.maximum(near_n[d_home], 1) / nv[dv]
 
     person_v = W.h_village[W.hh]
-    reg = pl.DataFrame({"v": person_v, "d": d_of_v[person_v], "h": name_h})
-    by_v = reg.group_by(["v", "h"]).len()
-    by_d = reg.group_by(["d", "h"]).len()
+    reg = pl.DataFrame({"v": person_v, "d": d_of_v[person_v], "all": np.zeros(W.n, np.int64), "h": name_h,
+                        "b": W.birth})
+    # Only a namesake of age on the issue date can hold the certificate (`A.HOLDER_MIN_AGE_DAYS`):
+    # per group and name, how many were born on or before each date, as a running count.
+    cut = df["_terbit"].to_numpy() - A.HOLDER_MIN_AGE_DAYS
+
+    def running(group: str) -> pl.DataFrame:
+        return (reg.group_by(group, "h", "b").len().sort(group, "h", "b")
+                .with_columns(n=pl.col("len").cum_sum().over(group, "h")).select(group, "h", "b", "n")
+                .sort("b"))
+    by_v, by_d = running("v"), running("d")
 
     def count(keys: dict[str, np.ndarray], table: pl.DataFrame) -> np.ndarray:
-        q = pl.DataFrame({**keys, "h": canon_h})
-        return q.join(table, on=[*keys, "h"], how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
+        (group,) = keys
+        q = pl.DataFrame({**keys, "h": canon_h, "cut": cut}).with_row_index("_i").sort("cut")
+        hit = q.join_asof(table, left_on="cut", right_on="b", by=[group, "h"], strategy="backward",
+                           check_sortedness=False)
+        return hit.sort("_i")["n"].fill_null(0).to_numpy()
 
     c_home = count({"v": v}, by_v)
     c_dist = count({"d": dv}, by_d)
@@ -408,17 +419,22 @@ def _land_told_apart(W: World, df: pl.DataFrame, name_h: np.ndarray, canon_h: np
         dn_c = np.clip(dn, 0, n_d - 1)
         total = total + np.where(inside, count({"d": dn_c}, by_d) * near_w(dn_c), 0)
     # holders from outside the registry: a share of each type's parcels, spread over the villages,
-    # bearing names as often as the registry's persons do
+    # bearing names as often as the registry's persons of age on the issue date do
+    # (per land use as written: outsiders hold some uses and never others, such as PERUMAHAN)
     kind = df["_kind"].to_numpy()
-    persons_t = np.bincount(typ[(typ >= 0) & (kind != "OUTSIDE")], minlength=3).astype(float)
-    outside_t = np.bincount(np.where((kind == "OUTSIDE") & ok, typ, 3).clip(0, 3), minlength=4)[:3]
-    c_all = count({}, reg.group_by("h").len())
-    total = total + (outside_t / np.maximum(persons_t, 1))[t] * c_all / len(codes_)
+    use = df["PENGGUNAAN"].str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars()
+    _, u = np.unique(use.fill_null("").to_numpy().astype(str), return_inverse=True)
+    n_u = int(u.max()) + 1 if len(u) else 1
+    persons_u = np.bincount(u[(typ >= 0) & (kind != "OUTSIDE")], minlength=n_u).astype(float)
+    outside_u = np.bincount(u[(kind == "OUTSIDE") & ok], minlength=n_u)
+    c_all = count({"all": np.zeros(df.height, np.int64)}, running("all"))
+    total = total + (outside_u / np.maximum(persons_u, 1))[u] * c_all / len(codes_)
     ov = np.maximum(own_v, 0)
     od = d_of_v[ov]
     # Linkage searches the parcel's village, then its district (policy.md): a holder living in
     # another district competes with the owner above but is never found, so cannot be told apart.
     w_own = np.select([ov == v, od == dv], [home_w, same_w], 0.0)
+    w_own = np.where(W.birth[np.maximum(df["_owner"].to_numpy(), 0)] <= cut, w_own, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(ok & (total > 0), w_own / total, 0.0)
     return p

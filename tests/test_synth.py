@@ -14,6 +14,7 @@ import pytest
 
 from schemas import codes, rules
 from schemas.extracts import REQUIRED_COLUMNS
+from synth.assets import HOLDER_MIN_AGE_DAYS
 from synth.__main__ import main
 from synth.generate import generate
 
@@ -469,16 +470,28 @@ def test_invalid_nik_one_edit_from_its_owner_is_repairable(regency):
 
 def test_land_is_judged_on_the_name_and_the_village_where_linkage_searches(regency):
     """A land record without a NIK can be told apart when its name and village single out its
-    holder among everyone who could hold a parcel of that type there (synth/README.md): the
+    holder among everyone who could hold a parcel of that type there (synth/README.md), of age on
+    the certificate's issue date: the
     village's namesakes, the district's (farm land lies next door far more often than a house
     plot), and holders from outside the registry. Linkage searches the parcel's village, then its
     district: a holder living in another district is never found by name."""
     reg = survivors(regency)
-    everyone = read(regency, "penduduk").select(clean_nik("NIK"), "NAMA_LGKP", "KODE_WILAYAH").unique("NIK")
+    # birth dates as written; a rejected row's (perhaps planted dirt) taken as unknown
+    everyone = (with_rn(read(regency, "penduduk"))
+                .with_columns(born=pl.when(~pl.col("row_number").is_in(rejected_rows(regency, "penduduk").implode()))
+                              .then(parse_date("TGL_LHR")[0]))
+                .select(clean_nik("NIK"), "NAMA_LGKP", "KODE_WILAYAH", "born").unique("NIK"))
     t = pl.read_csv(regency / "truth" / "tanah.csv", infer_schema=False).with_columns(pl.col("row_number").cast(pl.Int64))
-    data = with_rn(read(regency, "tanah")).select("row_number", "NIK_PEMEGANG", "PENGGUNAAN", rv="KODE_WILAYAH")
+    data = with_rn(read(regency, "tanah")).select("row_number", "NIK_PEMEGANG", "PENGGUNAAN", "TGL_TERBIT",
+                                                  rv="KODE_WILAYAH")
     j = t.join(data, on="row_number").join(reg.select(owner_nik="NIK", name="NAMA_LGKP", ov="KODE_WILAYAH"),
                                            on="owner_nik")
+    # Every certificate went to a holder of age on its issue date (co-holding spouses too).
+    of_age = pl.col("TGL_TERBIT") - pl.duration(days=HOLDER_MIN_AGE_DAYS)
+    j = j.with_columns(TGL_TERBIT=parse_date("TGL_TERBIT")[0]).join(
+        everyone.select(owner_nik="NIK", owner_born="born"), on="owner_nik", how="left")
+    dated = j.drop_nulls(["TGL_TERBIT", "owner_born"])
+    assert dated.height > 0.9 * j.height and (dated["owner_born"] <= dated.select(of_age).to_series()).all()
     # placement: most parcels at home, most of the others in the same district
     home = (j["rv"] == j["ov"]).mean()
     same_d = ((j["rv"] != j["ov"]) & (j["rv"].str.slice(0, 8) == j["ov"].str.slice(0, 8))).mean()
@@ -486,15 +499,23 @@ def test_land_is_judged_on_the_name_and_the_village_where_linkage_searches(regen
     assert 0.85 < home < 0.95 and same_d > 3 * other_d > 0
     # the flag, for records carrying no NIK at all, with a name as the registry writes it
     j = j.filter(pl.col("NIK_PEMEGANG").is_null() & pl.col("name_variant").is_null()
-                 & ~pl.col("row_number").is_in(rejected_rows(regency, "tanah").implode()))
+                 & ~pl.col("row_number").is_in(rejected_rows(regency, "tanah").implode())
+                 & pl.col("TGL_TERBIT").is_not_null())
     far = j.filter(pl.col("rv").str.slice(0, 8) != pl.col("ov").str.slice(0, 8))
     assert far.height > 0 and (far["identifiable"] == "false").all()
-    in_v = everyone.group_by(v="KODE_WILAYAH", name="NAMA_LGKP").agg(n_v=pl.len())
-    in_d = everyone.group_by(d=pl.col("KODE_WILAYAH").str.slice(0, 8), name="NAMA_LGKP").agg(n_d=pl.len())
-    j = (j.with_columns(d=pl.col("rv").str.slice(0, 8))
-         .join(in_v, left_on=["rv", "name"], right_on=["v", "name"], how="left")
-         .join(in_d, on=["d", "name"], how="left")
-         .with_columns(pl.col("n_v").fill_null(0), pl.col("n_d").fill_null(0)))
+    # Namesakes in the parcel's village and district: of any age, and of age on the issue date
+    # (only they can hold it). Records with a namesake of unknown birth date are left out.
+    j = j.with_columns(d=pl.col("rv").str.slice(0, 8), cut=of_age)
+    pairs = j.select("row_number", "rv", "d", "name", "cut").join(
+        everyone.select(name="NAMA_LGKP", pv="KODE_WILAYAH", born="born", d=pl.col("KODE_WILAYAH").str.slice(0, 8)),
+        on=["name", "d"])
+    aged = pl.col("born") <= pl.col("cut")
+    counts = pairs.group_by("row_number").agg(
+        n_v=(aged & (pl.col("pv") == pl.col("rv"))).sum(), n_d=aged.sum(),
+        n_v_any=(pl.col("pv") == pl.col("rv")).sum(), unknown=pl.col("born").is_null().any())
+    j = (j.join(counts, on="row_number", how="left")
+         .filter(~pl.col("unknown").fill_null(False))
+         .with_columns(pl.col("n_v", "n_d", "n_v_any").fill_null(0)))
     at_home = j.filter(pl.col("rv") == pl.col("ov"))
     # a namesake in the village: the two cannot be told apart
     twins = at_home.filter(pl.col("n_v") > 1)
@@ -506,6 +527,9 @@ def test_land_is_judged_on_the_name_and_the_village_where_linkage_searches(regen
     # nobody else bears the name in the district: told apart
     alone = at_home.filter(pl.col("n_d") == 1)
     assert alone.height > 0 and (alone["identifiable"] == "true").mean() > 0.9
+    # ... even when village namesakes bear it who were children on the issue date
+    young = alone.filter(pl.col("n_v_any") > 1)
+    assert young.height > 0 and (young["identifiable"] == "true").mean() > 0.9
     # one namesake elsewhere in the district: a house plot is still its villager's, a sawah may be
     # the neighbour's
     one_more = at_home.filter((pl.col("n_v") == 1) & (pl.col("n_d") == 2))
