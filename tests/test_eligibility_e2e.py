@@ -76,9 +76,9 @@ def test_wrongly_excluded_at_most_a_thousandth(outcome):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the generated data sends about 11 % of households to review: about 4.5 % have no housing "
+    reason="the generated data sends about 10 % of households to review: about 4.5 % have no housing "
     "survey row (the generator surveys 95 % of households), 2.3 % a rejected registry row, and "
-    "about 5 % are candidates of doubtful land or vehicle records (a third of land records carry no "
+    "about 4 % are candidates of doubtful land or vehicle records (a third of land records carry no "
     "usable NIK); the reference, on true links, already reviews about 6.5 %",
 )
 def test_at_most_three_percent_sent_to_review(outcome):
