@@ -4,7 +4,8 @@
                                        [--profile] [--load-option=OPTION ...]
 
 For every size: generates the set (or reuses it: `extracts/` of bench/sets.py's folder, as
-bench/load.py does), then, each in a fresh child process so that no peak carries over,
+bench/load.py does; above 1,700,000 persons, several regencies put together by bench/compose.py),
+then, each in a fresh child process so that no peak carries over,
 
 - times DuckDB reading the five CSV files of the set (`count(*)` of `read_csv(..., all_varchar)`,
   the best of two rounds): the floor any load of these files stands on;
@@ -41,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.compose import PART_PERSONS, compose, parts_of  # noqa: E402
 from bench.sets import set_dir  # noqa: E402
 
 SIZES = (100_000, 1_000_000, 1_700_000)
@@ -66,13 +68,18 @@ def _peak_mb() -> float:
 def extracts_of(persons: int, seed: int, out: Path) -> Path:
     """The extract folder of the set, generated once (in a child process) and reused after."""
     extracts = set_dir(out, persons, seed) / "extracts"
-    if not (extracts / "truth" / "dirt.csv").exists():
+    composed = persons > PART_PERSONS  # several regencies: bench/compose.py
+    if not (extracts / ("load.json" if composed else "truth/dirt.csv")).exists():
         t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, __file__, "--_generate", str(extracts),
-                            "--persons", str(persons), "--seed", str(seed)])
-        if r.returncode != 0:
-            raise SystemExit(f"generating {persons:,} persons failed (exit {r.returncode})")
-        print(f"generated {persons:,} persons in {time.perf_counter() - t0:.1f} s", flush=True)
+        if composed:
+            compose(persons, seed, extracts)
+        else:
+            r = subprocess.run([sys.executable, __file__, "--_generate", str(extracts),
+                                "--persons", str(persons), "--seed", str(seed)])
+            if r.returncode != 0:
+                raise SystemExit(f"generating {persons:,} persons failed (exit {r.returncode})")
+        print(f"generated {persons:,} persons in {time.perf_counter() - t0:.1f} s"
+              + (f" ({len(parts_of(persons))} regencies)" if composed else ""), flush=True)
     return extracts
 
 
