@@ -58,7 +58,7 @@ ASSET_LINKS_SCHEMA: dict[str, pl.DataType] = {
 
 # --- tuning (the policy thresholds are arguments; these shape the scorer) -------------------------
 MAX_CANDIDATES = 50  # candidate pairs compared per record (NIK and name pairs together), at most
-CHUNK_RECORDS = 100_000  # records name-matched together (whole districts), bounding memory
+CHUNK_RECORDS = 50_000  # records name-matched together (whole districts), bounding memory
 KEEP_FRACTION = 0.6  # a pair is scored only if its blocking weight is this share of the best's
 VILLAGE_KEY_CAP = 100  # a token key shared by more persons of a village does not block alone
 DISTRICT_KEY_CAP = 300  # the same within a district
@@ -80,6 +80,18 @@ NIK_DATE_TOLERANCE = 2  # a record NIK whose date part differs from the person's
 #                         than this (one typo or one swap) says the owner is someone else
 EPS = 1e-9
 
+
+# The columns `link_assets` reads from each typed extract: a step may load only these. An optional
+# column it does not find is taken as empty (`_col`), so a column used here must be listed here
+# (tests/test_linkage.py checks that the links are the same on frames cut to these columns).
+COLUMNS = {
+    "penduduk": ("NIK", "NO_KK", "NAMA_LGKP", "KODE_WILAYAH", "NO_RT", "NO_RW", "ALAMAT", "TGL_LHR", "ROW_NUMBER"),
+    "tanah": ("NIB", "NIK_PEMEGANG", "NIK_PEMEGANG_RAW", "NAMA_PEMEGANG", "KODE_WILAYAH", "IN_SCOPE", "PENGGUNAAN",
+              "TGL_TERBIT", "ROW_NUMBER"),
+    "kendaraan": ("NO_RANGKA", "NIK_PEMILIK", "NIK_PEMILIK_RAW", "NPWP_PEMILIK", "NAMA_PEMILIK", "ALAMAT_PEMILIK",
+                  "KODE_WILAYAH", "IN_SCOPE", "ROW_NUMBER"),
+    "rumah": ("NO_KK", "NIK_KEPALA", "NIK_KEPALA_RAW", "NAMA_KEPALA", "KODE_WILAYAH", "ROW_NUMBER"),
+}
 
 # Candidate pairs scored, per record and stage, while `link_assets(..., stats=...)` runs.
 _PAIR_LOG: ContextVar[list | None] = ContextVar("_PAIR_LOG", default=None)
