@@ -158,10 +158,13 @@ class FrameIOManager(dg.ConfigurableIOManager):
         stale.unlink(missing_ok=True)
 
     @staticmethod
-    def _read(stem: Path):
+    def _read(stem: Path, columns: Sequence[str] | None = None):
         parquet = stem.with_name(stem.name + ".parquet")
         if parquet.exists():
-            return pl.read_parquet(parquet)
+            if columns:  # those of the file's columns asked for, in the file's order
+                wanted = set(columns)
+                columns = [c for c in pl.read_parquet_schema(parquet) if c in wanted]
+            return pl.read_parquet(parquet, columns=columns or None)
         with open(stem.with_name(stem.name + ".pickle"), "rb") as fh:
             return pickle.load(fh)
 
@@ -174,12 +177,15 @@ class FrameIOManager(dg.ConfigurableIOManager):
         return context.asset_key in step.job_def.asset_layer.executable_asset_keys
 
     def load_input(self, context: dg.InputContext):
+        """The upstream frame, or only its `columns` when the input's metadata names them
+        (`dg.AssetIn(metadata={"columns": [...]})`): a step reads what it uses, not the whole file."""
         key = context.asset_key.path if context.has_asset_key else [context.name]
+        columns = (context.definition_metadata or {}).get("columns")
         if not context.has_asset_partitions or self._written_in_this_run(context):
-            return self._read(self._file(key, None, ""))
+            return self._read(self._file(key, None, ""), columns)
         found = RegencyParts()
         for partition in context.asset_partition_keys:
             stem = self._file(key, partition, "")
             if stem.with_name(stem.name + ".parquet").exists() or stem.with_name(stem.name + ".pickle").exists():
-                found[partition] = self._read(stem)
+                found[partition] = self._read(stem, columns)
         return found

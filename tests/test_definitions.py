@@ -142,3 +142,29 @@ def test_a_load_a_regency_run_and_a_whole_scope_run_select_their_halves():
     assert defs.resolve_job_def("load_scope").partitions_def is None
     for name in ("load_regency", "load_scope"):
         assert defs.resolve_job_def(name).tags["dagster/retry_on_asset_or_op_failure"] == "false"
+
+
+def test_a_step_reads_only_the_columns_its_input_names(tmp_path):
+    """`FrameIOManager` hands a step only the columns its `AssetIn` metadata lists (in the file's
+    order; a listed column the file lacks is not invented), and the whole frame otherwise."""
+    import polars as pl
+
+    from pipelines.resources import FrameIOManager
+
+    io = FrameIOManager(base_dir=str(tmp_path))
+    frame = pl.DataFrame({"A": [1, 2], "B": ["x", "y"], "C": [True, False]})
+    io.handle_output(dg.build_output_context(asset_key=dg.AssetKey("t")), frame)
+
+    def read(metadata: dict | None):
+        return io.load_input(dg.build_input_context(asset_key=dg.AssetKey("t"), definition_metadata=metadata))
+
+    assert read(None).equals(frame)
+    assert read({"columns": ["C", "A", "Z"]}).equals(frame.select("A", "C"))
+    # the steps that narrow their reads
+    links = defs.resolve_assets_def("asset_links")
+    eligibility = defs.resolve_assets_def("households")
+    from assets.linkage.match import COLUMNS
+
+    for name, cols in COLUMNS.items():
+        assert links.node_def.input_def_named(name).metadata["columns"] == list(cols)
+    assert "NAMA_PEMEGANG" not in eligibility.node_def.input_def_named("tanah").metadata["columns"]

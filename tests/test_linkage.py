@@ -13,6 +13,7 @@ import pytest
 from assets.linkage.match import (
     AMBIGUOUS,
     ASSET_LINKS_SCHEMA,
+    COLUMNS,
     NAMESAKE_ELSEWHERE,
     NAME_MATCH,
     NIK_EXACT,
@@ -191,6 +192,39 @@ def test_nik_exact_when_the_names_agree_even_with_variants():
     assert a["note"] is None and a["candidates"] is None
     b = row(links, "tanah", "35101200000002")
     assert (b["method"], b["nik"]) == (NIK_EXACT, SITI)
+
+
+def test_the_links_need_only_the_columns_listed_for_the_step_to_read():
+    """The linkage step loads only `COLUMNS` of each extract; a column it uses but does not list
+    would be read as empty, and the records below would link differently."""
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO", BUDI),
+              parcel("35101200000002", "AHMAD FAUZI"),
+              parcel("35101200000003", "SITI AMINAH", raw="3510124202850O02"),
+              parcel("35101200000004", "RATNA KUMALASARI", IN_SCOPE=False, TGL_TERBIT=date(1995, 1, 1)),
+              parcel("35101200000005", "RATNA KUMALASARI", PENGGUNAAN="PEKARANGAN"))
+    k = kendaraan(vehicle("MH1AAA", "AHMAD FAUZI", ALAMAT_PEMILIK="DUSUN KRAJAN RT 003 RW 002"),
+                  vehicle("MH1AAB", "PT MAJU JAYA", NPWP_PEMILIK="012345678901234"),
+                  vehicle("MH1AAC", "JOKO PRASETYO", TWIN_A),
+                  vehicle("MH1AAD", "SLAMET RIYADI", ALAMAT_PEMILIK="DUSUN KRAJAN RT 002 RW 001"))
+    r = rumah(house(KK1, "BUDI SANTOSO", BUDI), house(KK5, "SLAMET RIYADI"), house(KK4, "SUPARMI", SUPARMI))
+    # namesakes told apart by the RT, by the RW, and by their age on a certificate's issue date
+    reg = pl.concat([REGISTRY, penduduk(
+        person("3510120101600041", "3510120101900041", "HARYANTO WIBOWO", rt="001", rw="005"),
+        person("3510120101600042", "3510120101900042", "HARYANTO WIBOWO", rt="002", rw="005"),
+        person("3510120101600045", "3510120101900045", "HARYANTO WIBOWO", rt="001", rw="006"),
+        {**person("3510120101600043", "3510120101900043", "WARSITO HADI"), "TGL_LHR": date(1960, 1, 1)},
+        {**person("3510120101000044", "3510120101900044", "WARSITO HADI"), "TGL_LHR": date(2000, 1, 1)},
+    )])
+    t = pl.concat([t, tanah(parcel("35101200000006", "WARSITO HADI", TGL_TERBIT=date(2010, 3, 1)))])
+    k = pl.concat([k, kendaraan(vehicle("MH1AAE", "HARYANTO WIBOWO", ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 005"))])
+    full = link(t, k, r, reg=reg)
+    assert row(full, "tanah", "35101200000006")["nik"] == "3510120101600043"
+    assert row(full, "kendaraan", "MH1AAE")["nik"] == "3510120101600041"
+    assert full.filter(pl.col("method") != UNLINKED).height >= 10
+    frames = {"penduduk": reg, "tanah": t, "kendaraan": k, "rumah": r}
+    cut = {name: df.select(COLUMNS[name]) for name, df in frames.items()}
+    assert all(len(cut[n].columns) < len(frames[n].columns) for n in frames)
+    assert link_assets(cut["penduduk"], cut["tanah"], cut["kendaraan"], cut["rumah"]).equals(full)
 
 
 # --- the holder's age on the certificate's issue date ------------------------------------------

@@ -8,10 +8,18 @@ import polars as pl
 
 from assets.eligibility.checks import decision_problems
 from assets.eligibility.evaluate import evaluate
+from assets.eligibility.holdings import PARCEL_COLUMNS, VEHICLE_COLUMNS
 from assets.ingest.regions import union_flags, union_rows
 from pipelines.partitions import ALL_REGENCIES, whole_scope
 
 GROUP = "eligibility"
+
+
+# Of the asset extracts, eligibility reads only the columns a holding carries (assets/eligibility/holdings.py).
+READS = {
+    "tanah": {"columns": ["ROW_NUMBER", *PARCEL_COLUMNS]},
+    "kendaraan": {"columns": ["ROW_NUMBER", *VEHICLE_COLUMNS]},
+}
 
 
 @dg.multi_asset(
@@ -23,7 +31,7 @@ GROUP = "eligibility"
         "score_components": dg.AssetOut(description="Every household's points per component of the welfare score."),
     },
     ins={
-        name: dg.AssetIn(partition_mapping=ALL_REGENCIES)
+        name: dg.AssetIn(partition_mapping=ALL_REGENCIES, metadata=READS.get(name, {}))
         for name in ("penduduk", "penduduk_flags", "rumah", "tanah", "kendaraan")
     },
 )

@@ -8,7 +8,7 @@ import polars as pl
 
 from assets.linkage.checks import link_rate_drops, link_rates
 from assets.ingest.regions import PARTITIONED_EXTRACTS, union_rows
-from assets.linkage.match import link_assets
+from assets.linkage.match import COLUMNS, link_assets
 from pipelines.partitions import ALL_REGENCIES, whole_scope
 from pipelines.resources import PerlinsosSettings
 
@@ -21,7 +21,8 @@ LINK_RATE = "link_rate/"
     description="One row per land, vehicle and housing record: the person and household it is linked "
     "to, the method (NIK_EXACT, NIK_REPAIRED, NAME_MATCH, AMBIGUOUS, UNLINKED), score and note. "
     "Over the whole scope: a parcel in one regency may belong to a person registered in another.",
-    ins={name: dg.AssetIn(partition_mapping=ALL_REGENCIES) for name in PARTITIONED_EXTRACTS},
+    ins={name: dg.AssetIn(partition_mapping=ALL_REGENCIES, metadata={"columns": list(COLUMNS[name])})
+         for name in PARTITIONED_EXTRACTS},
 )
 def asset_links(penduduk, tanah, kendaraan, rumah, policy, load_info: dict):
     started = time.perf_counter()
