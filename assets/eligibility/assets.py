@@ -15,10 +15,12 @@ from pipelines.partitions import ALL_REGENCIES, whole_scope
 GROUP = "eligibility"
 
 
-# Of the asset extracts, eligibility reads only the columns a holding carries (assets/eligibility/holdings.py).
+# Of the asset extracts, eligibility reads only the columns a holding carries (assets/eligibility/holdings.py),
+# and of the links all but the record id.
 READS = {
     "tanah": {"columns": ["ROW_NUMBER", *PARCEL_COLUMNS]},
     "kendaraan": {"columns": ["ROW_NUMBER", *VEHICLE_COLUMNS]},
+    "asset_links": {"columns": ["source", "row_number", "nik", "no_kk", "method", "score", "note", "candidates"]},
 }
 
 
@@ -31,8 +33,9 @@ READS = {
         "score_components": dg.AssetOut(description="Every household's points per component of the welfare score."),
     },
     ins={
-        name: dg.AssetIn(partition_mapping=ALL_REGENCIES, metadata=READS.get(name, {}))
-        for name in ("penduduk", "penduduk_flags", "rumah", "tanah", "kendaraan")
+        **{name: dg.AssetIn(partition_mapping=ALL_REGENCIES, metadata=READS.get(name, {}))
+           for name in ("penduduk", "penduduk_flags", "rumah", "tanah", "kendaraan")},
+        "asset_links": dg.AssetIn(metadata=READS["asset_links"]),
     },
 )
 def eligibility(penduduk, penduduk_flags, rumah, tanah, kendaraan, asset_links: pl.DataFrame, policy, load_info: dict):
