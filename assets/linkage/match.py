@@ -241,9 +241,12 @@ def _address_scores(pairs: pl.DataFrame) -> pl.Series:
 
 
 def _score_pairs(
-    pairs: pl.DataFrame, recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, stage: str = ""
+    pairs: pl.DataFrame, recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, stage: str = "",
+    n_registry: int | None = None,
 ) -> pl.DataFrame:
-    """Join the record and person sides onto (rid, pid) pairs and add `score` (0-1)."""
+    """Join the record and person sides onto (rid, pid) pairs and add `score` (0-1). `reg` may be
+    part of the registry holding every person of the pairs; `n_registry` is then the whole
+    registry's size (the name scores' idf reference)."""
     _log_pairs(pairs, stage)
     r_nik = pl.col("nik_check") if "nik_check" in recs.columns else pl.lit(None, pl.String)
     # the birth-date parts (digits 7-12) as integers, once per record and person, not per pair
@@ -258,7 +261,8 @@ def _score_pairs(
                    p_date=pl.col("nik").str.slice(6, 6).cast(pl.Int32, strict=False)),
         on="pid",
     )
-    p = p.with_columns(_name_scores(p, idf, reg.height).alias("name_score"))
+    n = reg.height if n_registry is None else n_registry
+    p = p.with_columns(_name_scores(p, idf, n).alias("name_score"))
     same_village = pl.col("r_village") == pl.col("p_village")
     rt_known = pl.col("r_rt").is_not_null() & pl.col("p_rt").is_not_null()
     rw_known = pl.col("r_rw").is_not_null() & pl.col("p_rw").is_not_null()
@@ -521,7 +525,8 @@ def _name_pass(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Candidates of one block level, scored and decided: (decisions, scored pairs).
 
-    `counts`: the registry's name counts (`_name_counts`).
+    `counts`: the registry's name counts (`_name_counts`); `reg` and `pkeys` need only hold the
+    persons of the records' districts (the blocks searched), `counts["n"]` is the registry's size.
     `before`: the pairs the village pass scored; the district pass adds persons of other
     villages within what is left of each record's MAX_CANDIDATES and decides over both.
     `spent`: pairs already compared per record (`rid`, `spent`), NIK pairs and village pairs.
@@ -530,7 +535,7 @@ def _name_pass(
         before = before.join(recs.select("rid"), on="rid", how="semi")
     budget = spent.select("rid", budget=MAX_CANDIDATES - pl.col("spent"))
     pairs = _candidate_pairs(recs, rkeys, reg, pkeys, level, cap, budget, before is not None)
-    scored = _score_pairs(pairs, recs, reg, idf, f"assets/{level}")
+    scored = _score_pairs(pairs, recs, reg, idf, f"assets/{level}", n_registry=counts["n"])
     # A person born after `born_by` was too young to be granted the certificate: not its holder.
     scored = (
         scored.join(recs.select("rid", "born_by"), on="rid", how="left", maintain_order="left")
@@ -588,43 +593,53 @@ def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
 
 def _name_counts(reg: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The registry's counts `_with_elsewhere_odds` needs, computed once per load: persons per
-    village (`size`), villages per district (`n_vill`), and as running counts in birth order
-    (`_b`, persons born on or before it: `_n`) persons per name key (`counts`), per key and
-    district (`in_d`), per key and village (`in_v`). A missing birth date counts as of age."""
-    born = pl.col("born").fill_null(date(1900, 1, 1))
-    dist = reg.select(pkey="key", village="village", _d=pl.col("village").str.slice(0, 8), _b=born)
-
-    def running(*by: str) -> pl.DataFrame:
-        return (
-            dist.drop_nulls("pkey").group_by(*by, "_b").agg(_n=pl.len())
-            .sort(*by, "_b").with_columns(pl.col("_n").cum_sum().over(by)).sort("_b")
-        )
-
-    return {
+    village (`size`), villages per district (`n_vill`), and persons per name key (`counts`), per
+    key and district (`in_d`) and per key and village (`in_v`), each both in all (`_n` per group)
+    and as running counts in birth order (`<name>_by_birth`: `_n` persons born on or before `_b`).
+    Keys, districts and villages are grouped by their 64-bit hashes (`_kh`, `_dh`, `_vh`). A
+    missing birth date counts as of age."""
+    dist = reg.filter(pl.col("key").is_not_null()).select(
+        _kh=pl.col("key").hash(7), _dh=pl.col("village").str.slice(0, 8).hash(7), _vh=pl.col("village").hash(7),
+        _b=pl.col("born").fill_null(date(1900, 1, 1)),
+    )
+    out: dict = {
         "n": max(reg.height, 1),
-        "counts": running("pkey"),
         "size": reg.group_by(p_village="village").agg(_size=pl.len()),
-        "in_d": running("pkey", "_d"),
-        "n_vill": dist.group_by("_d").agg(_nv=pl.col("village").n_unique()),
-        "in_v": running("pkey", "village").rename({"village": "r_village"}),
+        "n_vill": reg.group_by(_d=pl.col("village").str.slice(0, 8)).agg(_nv=pl.col("village").n_unique()),
     }
+    for name, by in _COUNTED.items():
+        per_day = dist.group_by(*by, "_b").agg(_n=pl.len())
+        out[name] = per_day.group_by(*by).agg(pl.col("_n").sum())
+        out[f"{name}_by_birth"] = (
+            per_day.sort(*by, "_b").with_columns(pl.col("_n").cum_sum().over(by)).sort("_b")
+        )
+    return out
 
 
-_ANY_BIRTH = date(2999, 12, 31)  # `born_by` of a record without an age rule: everyone counts
+_COUNTED = {"counts": ["_kh"], "in_d": ["_kh", "_dh"], "in_v": ["_kh", "_vh"]}
+_COUNT_COLUMN = {"counts": "_c", "in_d": "_cd", "in_v": "_cv"}
 
 
 def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
     """`_c`, `_cd`, `_cv` for each row of `scored` (same order): the persons bearing the
     candidate's name key (`pkey`) in the registry, in the record's district (`_d`) and in its
     village (`r_village`), born on or before the record's `born_by` (everyone, where it is null).
-    Counted once per distinct key, place and date, on a narrow frame."""
-    q = scored.select("pkey", "_d", "r_village", _cut=pl.col("born_by").fill_null(_ANY_BIRTH))
-    distinct = q.unique().sort("_cut")
-    for name, table, by in (("_c", counts["counts"], ["pkey"]), ("_cd", counts["in_d"], ["pkey", "_d"]),
-                            ("_cv", counts["in_v"], ["pkey", "r_village"])):
-        distinct = distinct.join_asof(table, left_on="_cut", right_on="_b", by=by, strategy="backward",
-                                      check_sortedness=False).drop("_b").rename({"_n": name})
-    return q.join(distinct, on=["pkey", "_d", "r_village", "_cut"], how="left", maintain_order="left",
+    Counted once per distinct key, place and date, on a narrow frame of hashes."""
+    q = scored.select(_kh=pl.col("pkey").hash(7), _dh=pl.col("_d").hash(7), _vh=pl.col("r_village").hash(7),
+                      _cut=pl.col("born_by"))
+    distinct = q.unique()
+    dated = distinct.filter(pl.col("_cut").is_not_null()).sort("_cut")
+    undated = distinct.filter(pl.col("_cut").is_null())
+    for name, by in _COUNTED.items():
+        col = _COUNT_COLUMN[name]
+        # only the groups asked for: an as-of join hashes its whole right side each time
+        running = counts[f"{name}_by_birth"].join(dated.select(by).unique(), on=by, how="semi",
+                                                  maintain_order="left")
+        dated = dated.join_asof(running, left_on="_cut", right_on="_b", by=by,
+                                strategy="backward", check_sortedness=False).drop("_b").rename({"_n": col})
+        undated = undated.join(counts[name], on=by, how="left").rename({"_n": col})
+    distinct = pl.concat([dated, undated], how="vertical_relaxed")
+    return q.join(distinct, on=["_kh", "_dh", "_vh", "_cut"], how="left", maintain_order="left",
                   nulls_equal=True).select("_c", "_cd", "_cv")
 
 
@@ -695,6 +710,9 @@ def _name_links_chunk(
 ) -> pl.DataFrame:
     rkeys = _name_keys(recs, "rid")
     spent = spent.join(recs.select("rid"), on="rid", how="semi")
+    # Both passes search the records' villages and districts only: the persons living there.
+    reg = reg.join(recs.select("district").unique(), on="district", how="semi")
+    pkeys = pkeys.join(reg.select("pid"), on="pid", how="semi")
     village, v_scored = _name_pass(
         recs, rkeys, reg, pkeys, idf, "village", VILLAGE_KEY_CAP, accept, review, margin,
         commonness, spent, counts,
