@@ -3,7 +3,9 @@
 DuckDB allows one writer process, and a reader that holds the file open would block a writer that
 opened the same file. So a load never writes the published file in place: it copies the published
 database to a sibling file, writes the load into the copy (replacing that load's rows if it was
-published before), checkpoints it, and renames it over the published file. A reader that had the
+published before) table by table, checkpointing after each (the copy is the load's alone, so
+no transaction is needed, and one transaction for the whole load would be held in memory to its
+end), and renames it over the published file. A reader that had the
 old file open keeps reading the old, complete version; a reader that opens the file afterwards
 sees the new, complete version. Nobody sees half a load, and readers never block a load. Writers
 are serialised by an advisory lock on a `.lock` file beside the database; a copy abandoned by a
@@ -189,19 +191,23 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f'COMMENT ON COLUMN mart.{table}_latest."{name}" IS {_quote(col_comment)}')
 
 
+INSERT_ROWS = 2_000_000  # rows handed to DuckDB at a time
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, load_id: str) -> None:
     columns = table_columns(table)
     frame = frame.with_columns(pl.lit(load_id).alias("load_id"))
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"mart.{table}: the frame lacks columns {missing}")
-    arrow = frame.select(columns).to_arrow()
-    con.register("_incoming", arrow)
-    try:
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        con.execute(f"INSERT INTO mart.{table} ({quoted}) SELECT {quoted} FROM _incoming")
-    finally:
-        con.unregister("_incoming")
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    # In slices: handing a frame to DuckDB copies it to Arrow, so a whole table would be held twice.
+    for start in range(0, max(frame.height, 1), INSERT_ROWS):
+        con.register("_incoming", frame.slice(start, INSERT_ROWS).select(columns).to_arrow())
+        try:
+            con.execute(f"INSERT INTO mart.{table} ({quoted}) SELECT {quoted} FROM _incoming")
+        finally:
+            con.unregister("_incoming")
 
 
 CHANGES_SQL = """
@@ -383,13 +389,13 @@ def publish_warehouse(
                 con.execute("SET memory_limit = ?", [memory_limit])
                 spill = db_path.parent / f".{db_path.name}.spill"
                 con.execute("SET temp_directory = ?", [str(spill)])
-                con.execute("BEGIN TRANSACTION")
                 _create_schema(con)
                 for table in TABLES:
                     con.execute(f"DELETE FROM mart.{table} WHERE load_id = ?", [load_id])
                 _insert(con, "loads", pl.DataFrame([dict(load)]), load_id)
                 for table, frame in tables.items():
                     _insert(con, table, frame, load_id)
+                    con.execute("CHECKPOINT")
                     counts[table] = frame.height
                 changes = con.sql(
                     CHANGES_SQL,
@@ -397,7 +403,6 @@ def publish_warehouse(
                 ).pl()
                 _insert(con, "eligibility_changes", changes, load_id)
                 counts["eligibility_changes"] = changes.height
-                con.execute("COMMIT")
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
