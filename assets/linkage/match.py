@@ -244,20 +244,23 @@ def _score_pairs(
     pairs: pl.DataFrame, recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, stage: str = "",
     n_registry: int | None = None,
 ) -> pl.DataFrame:
-    """Join the record and person sides onto (rid, pid) pairs and add `score` (0-1). `reg` may be
+    """Join the record and person sides onto (rid, pid) pairs and add `score` (0-1); `born_by`
+    (the record's, null without one) and `born` (the person's) are carried for the name passes'
+    age rule. `reg` may be
     part of the registry holding every person of the pairs; `n_registry` is then the whole
     registry's size (the name scores' idf reference)."""
     _log_pairs(pairs, stage)
     r_nik = pl.col("nik_check") if "nik_check" in recs.columns else pl.lit(None, pl.String)
+    born_by = pl.col("born_by") if "born_by" in recs.columns else pl.lit(None, pl.Date)
     # the birth-date parts (digits 7-12) as integers, once per record and person, not per pair
     p = pairs.select("rid", "pid").join(
         recs.select("rid", rkey="key", rtoks="toks", r_village="village", r_rt="r_rt",
-                    r_rw="r_rw", r_addr="r_addr", r_nik=r_nik,
+                    r_rw="r_rw", r_addr="r_addr", r_nik=r_nik, born_by=born_by,
                     r_date=r_nik.str.slice(6, 6).cast(pl.Int32, strict=False)),
         on="rid",
     ).join(
         reg.select("pid", "nik", "no_kk", pkey="key", ptoks="toks", p_village="village",
-                   p_rt="p_rt", p_rw="p_rw", p_addr="p_addr",
+                   p_rt="p_rt", p_rw="p_rw", p_addr="p_addr", born="born",
                    p_date=pl.col("nik").str.slice(6, 6).cast(pl.Int32, strict=False)),
         on="pid",
     )
@@ -537,13 +540,8 @@ def _name_pass(
     pairs = _candidate_pairs(recs, rkeys, reg, pkeys, level, cap, budget, before is not None)
     scored = _score_pairs(pairs, recs, reg, idf, f"assets/{level}", n_registry=counts["n"])
     # A person born after `born_by` was too young to be granted the certificate: not its holder.
-    scored = (
-        scored.join(recs.select("rid", "born_by"), on="rid", how="left", maintain_order="left")
-        .join(reg.select("pid", "born"), on="pid", how="left", maintain_order="left")
-        .with_columns(score=pl.when((pl.col("born") > pl.col("born_by")).fill_null(False))
-                      .then(0.0).otherwise(pl.col("score")))
-        .drop("born")
-    )
+    too_young = (pl.col("born") > pl.col("born_by")).fill_null(False)
+    scored = scored.with_columns(score=pl.when(too_young).then(0.0).otherwise(pl.col("score")))
     # A namesake in another village is a candidate, never a link on the name alone.
     # A name borne by many across the registry, in a source whose records often lie outside
     # their holder's village, is held below `accept`: a holder from elsewhere may bear it.
@@ -656,8 +654,6 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
     n = counts["n"]
     size, n_vill = counts["size"], counts["n_vill"]
     q = (1.0 - pl.col("p_district") - pl.col("p_far")).clip(EPS, 1.0)
-    if "born_by" not in scored.columns:
-        scored = scored.with_columns(born_by=pl.lit(None, dtype=pl.Date))
     scored = scored.with_columns(_d=pl.col("r_village").str.slice(0, 8))
     scored = scored.hstack(_counts_born_by(scored, counts))
     return (
@@ -748,7 +744,7 @@ def _name_links_chunk(
 
 
 # --- assets ---------------------------------------------------------------------------------------
-def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame, holder_min_age: int = 0) -> pl.DataFrame:
+def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame, holder_min_age: int) -> pl.DataFrame:
     """The land and vehicle records in one frame (`rid` their index), with their name key.
 
     `born_by`: for a land certificate, the latest birth date its holder can have, `holder_min_age`
@@ -1000,14 +996,14 @@ def link_assets(
 
 def _link_assets(
     penduduk: pl.DataFrame, tanah: pl.DataFrame, kendaraan: pl.DataFrame, rumah: pl.DataFrame,
-    accept: float, review: float, margin: float, holder_min_age: int = 18,
+    accept: float, review: float, margin: float, holder_min_age: int,
 ) -> pl.DataFrame:
     if not (0.0 <= review <= accept <= 1.0) or margin < 0:
         raise ValueError("thresholds must satisfy 0 <= review <= accept <= 1 and margin >= 0")
-    reg = _registry(penduduk)
-    idf = _token_idf(reg)
     if holder_min_age < 0:
         raise ValueError("holder_min_age must be >= 0")
+    reg = _registry(penduduk)
+    idf = _token_idf(reg)
     recs = _asset_records(tanah, kendaraan, holder_min_age)
     assets = _link_asset_records(recs, reg, idf, accept, review, margin)
     housing = _link_housing(rumah, reg, idf, accept, review, margin)
