@@ -49,9 +49,9 @@ def parts_of(persons: int) -> list[int]:
 
 
 def _relabel(df: pl.DataFrame, name: str, code: str, i: int) -> pl.DataFrame:
-    """One part's frame (all columns text) as regency 35.`code`."""
+    """One part's extract `name` (all columns text) as regency 35.`code`."""
     a, b = code
-    out = [pl.col("KODE_WILAYAH").str.replace(r"^35\.10\.", f"35.{code}.")] if name != "wilayah" else []
+    out = [pl.col("KODE_WILAYAH").str.replace(r"^35\.10\.", f"35.{code}.")]
     for c in NIK_COLUMNS.get(name, ()):
         # 3, 5, 1, 0 with anything but digits between them, at the start of the value
         out.append(pl.col(c).str.replace(r"^([^0-9]*3[^0-9]*5[^0-9]*)1([^0-9]*)0", f"${{1}}{a}${{2}}{b}"))
@@ -60,7 +60,7 @@ def _relabel(df: pl.DataFrame, name: str, code: str, i: int) -> pl.DataFrame:
                    .then(pl.lit(f"{10 + i:02d}") + pl.col("NIB").str.slice(2)).otherwise(pl.col("NIB")).alias("NIB"))
     if name == "kendaraan":
         out.append(pl.col("NO_POLISI").str.replace(r"^P ", PLATE_LETTERS[i % len(PLATE_LETTERS)] + " "))
-    return df.with_columns(out) if out else df
+    return df.with_columns(out)
 
 
 def compose(persons: int, seed: int, extracts: Path, load_date: str = "2026-11-01") -> None:
