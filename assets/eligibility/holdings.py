@@ -118,10 +118,12 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
     both = pl.concat([confident.select(*held, "_person"), uncertain.select(*held, "_person")], how="vertical_relaxed")
     # One row per household and record key; a certain holding wins over an uncertain one, then the
     # better link, then the earlier row of the file, then (two members of one household both
-    # candidates of a record) the lower NIK: the same input always keeps the same row.
-    best = both.sort(
-        ["no_kk", key, "certain", "link_score", "ROW_NUMBER", "_person"],
-        descending=[False, False, True, True, False, False],
+    # candidates of a record) the lower NIK. Record row and person make a row unique, so this order
+    # is total and the same input always keeps the same row. Sorted on numbers only (a NIK is 16
+    # digits): string sort keys cost more than the rest of the step at regency scale.
+    best = both.with_columns(_person=pl.col("_person").cast(pl.Int64, strict=False)).sort(
+        ["certain", "link_score", "ROW_NUMBER", "_person"],
+        descending=[True, True, False, False],
         nulls_last=True,
     ).unique(subset=["no_kk", key], keep="first", maintain_order=True).drop("_person")
     cols = list(records.columns) + held[2:]

@@ -387,6 +387,9 @@ def publish_warehouse(
                 if threads:
                     con.execute(f"SET threads = {int(threads)}")
                 con.execute("SET memory_limit = ?", [memory_limit])
+                # Rows of a table carry no order (analysts sort with ORDER BY); without keeping
+                # the frames' order DuckDB inserts on every thread: at 1.7M persons 8 s became 5.6 s.
+                con.execute("SET preserve_insertion_order = false")
                 spill = db_path.parent / f".{db_path.name}.spill"
                 con.execute("SET temp_directory = ?", [str(spill)])
                 _create_schema(con)
