@@ -471,24 +471,25 @@ def _candidate_pairs(
     # owner's address must not be cut), then the registry row order: the same input always
     # gives the same pairs.
     pairs = pairs.with_columns(_lim=limit, _n=pl.len().over("rid"))
+    # Only records with more pairs than they may keep are ranked (sorting every pair cost more
+    # than the rest of the blocking join).
+    roomy = pairs.filter(pl.col("_n") <= pl.col("_lim")).select("rid", "pid")
     crowded = pairs.filter(pl.col("_n") > pl.col("_lim"))
-    near = pl.lit(False)
-    if crowded.height:
-        crowded = crowded.join(recs.select("rid", _rv_a="village", _rt_a="r_rt", _rw_a="r_rw"), on="rid").join(
-            reg.select("pid", _pv_a="village", _pt_a="p_rt", _pw_a="p_rw"), on="pid"
-        ).with_columns(
-            _near=((pl.col("_rv_a") == pl.col("_pv_a")) & (pl.col("_rt_a") == pl.col("_pt_a"))
-                   & (pl.col("_rw_a") == pl.col("_pw_a"))).fill_null(False)
-        ).select(*pairs.columns, "_near")
-        pairs = pl.concat([pairs.filter(pl.col("_n") <= pl.col("_lim")).with_columns(_near=near), crowded])
-    else:
-        pairs = pairs.with_columns(_near=near)
-    return (
-        pairs.sort(["rid", "w", "_near", "pid"], descending=[False, True, True, False])
+    if not crowded.height:
+        return roomy
+    crowded = crowded.join(recs.select("rid", _rv_a="village", _rt_a="r_rt", _rw_a="r_rw"), on="rid").join(
+        reg.select("pid", _pv_a="village", _pt_a="p_rt", _pw_a="p_rw"), on="pid"
+    ).with_columns(
+        _near=((pl.col("_rv_a") == pl.col("_pv_a")) & (pl.col("_rt_a") == pl.col("_pt_a"))
+               & (pl.col("_rw_a") == pl.col("_pw_a"))).fill_null(False)
+    )
+    kept = (
+        crowded.sort(["rid", "w", "_near", "pid"], descending=[False, True, True, False])
         .with_columns(_r=pl.int_range(1, pl.len() + 1).over("rid"))
         .filter(pl.col("_r") <= pl.col("_lim"))
         .select("rid", "pid")
     )
+    return pl.concat([roomy, kept])
 
 
 def _decide(scored: pl.DataFrame, accept: float, review: float, margin: float) -> pl.DataFrame:
