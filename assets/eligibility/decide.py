@@ -138,16 +138,17 @@ def exclusion_findings(
     ex = policy.exclusions
     out: list[pl.DataFrame] = []
 
-    living = penduduk.filter(pl.col("STATUS") == "HIDUP").rename({"NO_KK": "no_kk"})
     occ = pl.col("JENIS_PKRJN")
     state = occ.is_in(ex.state_employee_occupations)
     for prefix in ex.state_employee_prefixes:
         state = state | occ.str.starts_with(prefix)
+    state = state.fill_null(False)
+    soe = occ.is_in(ex.soe_occupations).fill_null(False)
+    # Living members with either occupation only: not a copy of every living registry row.
+    employed = penduduk.filter((pl.col("STATUS") == "HIDUP") & (state | soe)).rename({"NO_KK": "no_kk"})
     job_text = pl.format("Pekerjaan anggota keluarga: {}", occ)
-    out.append(_finding(living.filter(state.fill_null(False)), "STATE_EMPLOYEE", "penduduk", pl.col("NIK"), job_text))
-    out.append(
-        _finding(living.filter(occ.is_in(ex.soe_occupations).fill_null(False)), "SOE_EMPLOYEE", "penduduk", pl.col("NIK"), job_text)
-    )
+    out.append(_finding(employed.filter(state), "STATE_EMPLOYEE", "penduduk", pl.col("NIK"), job_text))
+    out.append(_finding(employed.filter(soe), "SOE_EMPLOYEE", "penduduk", pl.col("NIK"), job_text))
 
     # Cars with tax paid within the window.
     since = years_before(load_date, ex.car_tax_window_years)

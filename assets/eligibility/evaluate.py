@@ -91,10 +91,12 @@ def evaluate(
     # record (a record already under review for a limit is not listed twice).
     listed = pl.concat([f.select("no_kk", "code", "evidence_source", "evidence_id") for f in findings], how="vertical_relaxed")
     gains = uncertain_gains(vehicles, parcels, policy, day)
-    by_score = uncertain_score_findings(
-        scores, ages, programs, gains, combined_gains(vehicles, parcels, policy, day), policy,
-        uncertain_facts(vehicles, parcels),
-    )
+    combined = combined_gains(vehicles, parcels, policy, day)
+    facts = uncertain_facts(vehicles, parcels)
+    # The holdings (millions of rows at regency scale) are not needed further: their memory serves
+    # the steps below instead of adding to the peak.
+    del vehicles, parcels, housing, head_conflicts
+    by_score = uncertain_score_findings(scores, ages, programs, gains, combined, policy, facts)
     findings.append(
         by_score.join(listed.filter(pl.col("code") == "UNCERTAIN_MATCH"), on=["no_kk", "code", "evidence_source", "evidence_id"], how="anti")
     )

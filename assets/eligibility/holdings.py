@@ -73,8 +73,11 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
     persons = _persons(penduduk)
     # The work is done on narrow frames (record key, link, household) and the record's columns are
     # joined back at the end: an uncertain record becomes one row per candidate household.
-    narrow = records.select("ROW_NUMBER", key, *([issued] if issued else [])).join(
-        links, left_on="ROW_NUMBER", right_on="row_number", how="inner"
+    # One lazy query, collected once: at regency scale an uncertain record's rows number millions,
+    # and every eager step would copy them once more.
+    persons = persons.lazy()
+    narrow = records.lazy().select("ROW_NUMBER", key, *([issued] if issued else [])).join(
+        links.lazy(), left_on="ROW_NUMBER", right_on="row_number", how="inner"
     )
 
     confident_rule = pl.col("link_method").is_in(CONFIDENT_NIK_METHODS) | (
@@ -127,7 +130,7 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
         nulls_last=True,
     ).unique(subset=["no_kk", key], keep="first", maintain_order=True).drop("_person")
     cols = list(records.columns) + held[2:]
-    return best.drop(key).join(records, on="ROW_NUMBER", how="left", maintain_order="left").select(cols)
+    return best.drop(key).join(records.lazy(), on="ROW_NUMBER", how="left", maintain_order="left").select(cols).collect()
 
 
 def household_vehicles(kendaraan: pl.DataFrame, asset_links: pl.DataFrame, penduduk: pl.DataFrame, policy: Policy) -> pl.DataFrame:

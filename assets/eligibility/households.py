@@ -38,15 +38,13 @@ def age_at(birth: pl.Expr, load_date: date) -> pl.Expr:
     )
 
 
-def with_age(penduduk: pl.DataFrame, load_date: date) -> pl.DataFrame:
-    return penduduk.with_columns(AGE=age_at(pl.col("TGL_LHR"), load_date))
-
-
 def build_members(penduduk: pl.DataFrame, load_date: date) -> pl.DataFrame:
     """The `members` frame: one row per living registry person."""
+    # Lazy: only the columns kept are filtered and sorted, not a copy of every registry column.
     return (
-        with_age(penduduk, load_date)
+        penduduk.lazy()
         .filter(pl.col("STATUS") == HIDUP)
+        .with_columns(AGE=age_at(pl.col("TGL_LHR"), load_date))
         .select(
             nik=pl.col("NIK"),
             no_kk=pl.col("NO_KK"),
@@ -59,6 +57,7 @@ def build_members(penduduk: pl.DataFrame, load_date: date) -> pl.DataFrame:
         )
         .cast(MEMBERS_SCHEMA)
         .sort("no_kk", "nik")
+        .collect()
     )
 
 
@@ -70,9 +69,10 @@ def build_households(penduduk: pl.DataFrame, flags: pl.DataFrame, rumah: pl.Data
     former head's), `dissolved`, plus the head's `head_education` and `head_occupation` for the
     score. `head_*` are null when nobody is alive.
     """
-    p = with_age(penduduk, load_date).with_columns(
-        _alive=pl.col("STATUS") == HIDUP,
-        _kk=pl.col("STAT_HBKEL") == KEPALA,
+    # Only the columns used: sorting the registry copies every column it carries.
+    p = penduduk.select(
+        "NO_KK", "NIK", "NAMA_LGKP", "KODE_WILAYAH", "PDDK_AKH", "JENIS_PKRJN", "ALAMAT", "NO_RT", "NO_RW",
+        "TGL_LHR", _alive=pl.col("STATUS") == HIDUP, _kk=pl.col("STAT_HBKEL") == KEPALA,
     )
     # The reference row of each household: living before dead, KEPALA KELUARGA before others,
     # then the oldest (earliest birth date), then the smallest NIK so that ties are stable.
