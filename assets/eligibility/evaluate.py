@@ -79,23 +79,27 @@ def evaluate(
     vehicles = household_vehicles(kendaraan, asset_links, penduduk, policy)
     parcels = household_parcels(tanah, asset_links, penduduk, policy)
 
-    scores, components = score_households(households, members, housing, vehicles, parcels, policy, day)
+    # Everything that reads the holdings first (at regency scale the uncertain ones number
+    # millions of rows), then the holdings are released before the score and its components
+    # are built: the two never take memory at the same time. The score counts confident holdings only.
+    findings = exclusion_findings(penduduk, households, housing, vehicles, parcels, policy, day)
+    findings += review_findings(households, flags, housing, head_conflicts)
+    gains = uncertain_gains(vehicles, parcels, policy, day)
+    combined = combined_gains(vehicles, parcels, policy, day)
+    facts = uncertain_facts(vehicles, parcels)
+    sure_vehicles, sure_parcels = vehicles.filter(pl.col("certain")), parcels.filter(pl.col("certain"))
+    del vehicles, parcels, head_conflicts
+
+    scores, components = score_households(households, members, housing, sure_vehicles, sure_parcels, policy, day)
+    del sure_vehicles, sure_parcels, housing
     scores = assign_deciles(scores, policy.decile_groups)
     ages = member_ages(members, policy)
     programs = program_lists(scores, ages, policy)
 
-    findings = exclusion_findings(penduduk, households, housing, vehicles, parcels, policy, day)
-    findings += review_findings(households, flags, housing, head_conflicts)
     findings.append(decile_findings(scores, programs, policy))
     # An uncertain record that would exclude through the score; one reason row per household and
     # record (a record already under review for a limit is not listed twice).
     listed = pl.concat([f.select("no_kk", "code", "evidence_source", "evidence_id") for f in findings], how="vertical_relaxed")
-    gains = uncertain_gains(vehicles, parcels, policy, day)
-    combined = combined_gains(vehicles, parcels, policy, day)
-    facts = uncertain_facts(vehicles, parcels)
-    # The holdings (millions of rows at regency scale) are not needed further: their memory serves
-    # the steps below instead of adding to the peak.
-    del vehicles, parcels, housing, head_conflicts
     by_score = uncertain_score_findings(scores, ages, programs, gains, combined, policy, facts)
     findings.append(
         by_score.join(listed.filter(pl.col("code") == "UNCERTAIN_MATCH"), on=["no_kk", "code", "evidence_source", "evidence_id"], how="anti")

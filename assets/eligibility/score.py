@@ -169,28 +169,21 @@ def score_households(
         col = pl.col(source_column.get(name, name.upper()))
         parts[name] = (col, pl.when(col.is_null()).then(pl.lit(0, pl.Int32)).otherwise(label_points(col, table)))
 
-    # Rows by household, then in COMPONENTS order: each row's place is computed from the
-    # household's rank (base has one row per household) and sorted on that number alone, which
-    # costs far less than sorting millions of rows on the household's text key.
-    ranked = base.sort("no_kk").with_row_index("_i")
-    k = len(COMPONENTS)
-    components = (
-        pl.concat(
-            [
-                ranked.select(
-                    pl.col("no_kk"),
-                    pl.lit(name).alias("component"),
-                    parts[name][0].cast(pl.String).alias("value"),
-                    parts[name][1].cast(pl.Int32).alias("points"),
-                    _o=pl.col("_i").cast(pl.Int64) * k + j,
-                )
-                for j, name in enumerate(COMPONENTS)
-            ]
-        )
-        .sort("_o")
-        .drop("_o")
-        .cast(COMPONENT_SCHEMA)
-    )
+    # Component by component, each in household order: a fixed order without sorting millions of
+    # rows (readers select by household: the warehouse keeps no row order, `explain` orders
+    # the components itself).
+    ranked = base.sort("no_kk")
+    components = pl.concat(
+        [
+            ranked.select(
+                pl.col("no_kk"),
+                pl.lit(name).alias("component"),
+                parts[name][0].cast(pl.String).alias("value"),
+                parts[name][1].cast(pl.Int32).alias("points"),
+            )
+            for name in COMPONENTS
+        ]
+    ).cast(COMPONENT_SCHEMA)
     totals = components.group_by("no_kk").agg(score=pl.col("points").sum().cast(pl.Int32))
     scores = base.select("no_kk", "members", "floor_area_per_member").join(totals, on="no_kk", how="left")
     return scores, components
