@@ -12,7 +12,17 @@ import polars as pl
 import pyarrow.dataset as ds
 import pytest
 
-from assets.publishing.exports import export_frames, mask_nik, verify_manifest, write_exports
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assets.publishing.exports import (
+    export_frames,
+    mask_nik,
+    mask_niks_in_column,
+    mask_niks_in_text,
+    verify_manifest,
+    write_exports,
+)
 from assets.publishing.warehouse import TABLES, publish_warehouse, table_columns
 
 NIK_A = "3510154501900001"
@@ -383,3 +393,24 @@ def test_every_key_column_of_the_contract_is_published(tmp_path):
     loads = set(table_columns("loads"))
     for name in ("penduduk", "tanah", "kendaraan", "rumah", "wilayah"):
         assert {f"{name}_file", f"{name}_sha256", f"{name}_rows", f"{name}_quarantined"} <= loads
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(
+    st.none()
+    | st.lists(st.text(alphabet="0123456789", min_size=14, max_size=18) | st.text(alphabet=" ab-:/;", max_size=4),
+               max_size=5).map("".join),
+    min_size=1, max_size=20,
+))
+def test_masking_a_column_rewrites_only_rows_with_a_nik_and_equals_the_text_masking(texts):
+    """The export's fast path (only rows holding 16 digits are rewritten) masks as the pattern does."""
+    frame = pl.DataFrame({"evidence": texts}, schema={"evidence": pl.String})
+    fast = mask_niks_in_column(frame, "evidence")
+    slow = frame.select(mask_niks_in_text(pl.col("evidence")))
+    assert fast["evidence"].to_list() == slow["evidence"].to_list()
+
+
+def test_masking_a_column_masks_a_nik_inside_a_text():
+    frame = pl.DataFrame({"evidence": ["kandidat 3510154501900001; lain", "tanpa NIK", None]})
+    assert mask_niks_in_column(frame, "evidence")["evidence"].to_list() == [
+        "kandidat 351015******0001; lain", "tanpa NIK", None]

@@ -32,6 +32,19 @@ def mask_niks_in_text(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_all(NIK_RE, "${1}******${2}")
 
 
+def mask_niks_in_column(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """`mask_niks_in_text` on one column, rewriting only the rows that hold a run of 16 digits.
+
+    The same result; but the masking pattern (with its word boundaries and groups) is slow, and
+    most evidence texts hold no NIK: a plain `\\d{16}` search finds the few that do."""
+    values = frame.get_column(column)
+    rows = values.str.contains(r"\d{16}").fill_null(False).arg_true()
+    if rows.len() == 0:
+        return frame
+    masked = values.gather(rows).str.replace_all(NIK_RE, "${1}******${2}")
+    return frame.with_columns(values.clone().scatter(rows, masked))
+
+
 def district_partition(kode_kecamatan: str) -> Path:
     kabupaten = kode_kecamatan[:5].replace(".", "")
     return Path(f"kode_kabupaten={kabupaten}") / f"kode_kecamatan={kode_kecamatan}"
@@ -58,9 +71,8 @@ def export_frames(
         .then(mask_nik(pl.col("evidence_id")))
         .otherwise(pl.col("evidence_id"))
         .alias("evidence_id"),
-        mask_niks_in_text(pl.col("evidence")).alias("evidence"),
     )
-    return hh, rs
+    return hh, mask_niks_in_column(rs, "evidence")
 
 
 def write_exports(
