@@ -28,6 +28,7 @@ option on to `perlinsos load`. `--profile` also writes a pyinstrument profile of
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import os
 import re
@@ -283,6 +284,7 @@ def _child_load(extracts: Path, workdir: Path, profile: bool, load_options: list
                      "seconds": (run_end - run_start) if run_start and run_end else None})
 
     samples = sampler.samples
+    times = [t for t, _, _ in samples]
     for key, step in steps.items():
         step["stage"] = stage_of_step(step["step_key"], by_node, by_key, step_assets.get(key, set()))
         if step["start"] is None or step["end"] is None:
@@ -292,12 +294,14 @@ def _child_load(extracts: Path, workdir: Path, profile: bool, load_options: list
             continue
         step["seconds"] = step["end"] - step["start"]
         step["io_seconds"] = sum(b - a for a, b in io_spans if step["start"] <= a <= step["end"])
-        inside = [mb for t, mb, _ in samples if step["start"] <= t <= step["end"]]
-        before = [mb for t, mb, _ in samples if t <= step["start"]]
-        cpu = [c for t, _, c in samples if t <= step["end"]]
-        cpu_before = [c for t, _, c in samples if t <= step["start"]]
-        step["cpu_seconds"] = (cpu[-1] - cpu_before[-1]) if cpu and cpu_before else None
-        step["start_mb"] = before[-1] if before else import_mb
+        # samples are in time order: those up to the step's start, and up to its end
+        at_start = bisect.bisect_right(times, step["start"])
+        at_end = bisect.bisect_right(times, step["end"])
+        first_inside = bisect.bisect_left(times, step["start"])
+        inside = [mb for _, mb, _ in samples[first_inside:at_end]]
+        last_before = samples[at_start - 1] if at_start else None
+        step["cpu_seconds"] = samples[at_end - 1][2] - last_before[2] if last_before else None
+        step["start_mb"] = last_before[1] if last_before else import_mb
         step["peak_mb"] = max(inside + [step["start_mb"]])
     work = workdir / "work"
     io_bytes = sum(f.stat().st_size for f in work.rglob("*") if f.is_file()) if work.exists() else 0
