@@ -443,12 +443,39 @@ def test_a_name_borne_by_many_is_held_below_accept_where_holders_often_live_else
     b = row(link(tanah(record, *local, *away), reg=reg), "tanah", "35101200000001")
     assert (b["method"], b["nik"], b["note"]) == (AMBIGUOUS, None, NAMESAKE_ELSEWHERE)
     assert BUDI in b["candidates"] and 0.80 <= b["score"] < 0.92
-    # A name borne by one person of a large registry stays acceptable in the same load.
+    # A name borne by one person of a registry of many villages stays acceptable in the same load.
     reg2 = pl.concat([reg, penduduk(person("3510120909700099", KK7, "SUKARNO WIRYOKUSUMO",
-                                           village=V2), *_crowd(100, "PARTO", V3, 500))])
+                                           village=V2), *_spread(200, "PARTO"))])
     c = row(link(tanah(parcel("35101200000003", "SUKARNO WIRYOKUSUMO", KODE_WILAYAH=V2),
                        *local, *away), reg=reg2), "tanah", "35101200000003")
     assert (c["method"], c["score"]) == (NAME_MATCH, 1.0)
+
+
+def _spread(n: int, name: str, start: int = 500) -> list[dict]:
+    """`n` persons named `name`, one in each of `n` villages of another district than V1's."""
+    return [person(f"35101501019{i:05d}", f"35101501019{i:05d}", name,
+                   village=f"35.10.15.{3000 + i - start}") for i in range(start, start + n)]
+
+
+def test_holders_from_afar_weigh_alike_in_a_small_and_a_large_village():
+    # Half the holders found by NIK live in another district. BUDI SANTOSO is borne by Budi in
+    # V1 and by one person far away, in a registry of 200 villages: the odds that the parcel
+    # is the far namesake's are 0.87 x 2 / 201, under MAX_ELSEWHERE_ODDS: linked to Budi.
+    local = [parcel(f"351012000001{i:02d}", "SITI AMINAH", SITI) for i in range(30)]
+    away = [parcel(f"351012000002{i:02d}", "SITI AMINAH", SITI, KODE_WILAYAH=V3) for i in range(30)]
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO"), *local, *away)
+    reg = pl.concat([REGISTRY, penduduk(*_spread(1, "BUDI SANTOSO", 700), *_spread(199, "PARTO"))])
+    a = row(link(t, reg=reg), "tanah", "35101200000001")
+    assert (a["method"], a["nik"], a["score"]) == (NAME_MATCH, BUDI, 1.0)
+    # Three hundred more villagers in V1 bring Budi no more namesakes from afar: a holder from
+    # another district holds a parcel in a large village no more often than in a small one.
+    crowd = pl.concat([reg, penduduk(*_crowd(300, "PARTO", V1, 2000))])
+    b = row(link(t, reg=crowd), "tanah", "35101200000001")
+    assert (b["method"], b["nik"], b["score"]) == (NAME_MATCH, BUDI, 1.0)
+    # Three more namesakes far away do: 0.87 x 5 / 201 is above it.
+    more = pl.concat([reg, penduduk(*_spread(3, "BUDI SANTOSO", 800))])
+    c = row(link(t, reg=more), "tanah", "35101200000001")
+    assert (c["method"], c["nik"], c["note"]) == (AMBIGUOUS, None, NAMESAKE_ELSEWHERE)
 
 
 def test_at_most_fifty_pairs_are_compared_per_record():

@@ -71,6 +71,7 @@ RT_RW_AGREE = 0.05  # vehicle address RT and RW equal the person's (same village
 RT_RW_DIFFER = -0.15  # vehicle address RT or RW differs from the person's (same village)
 OTHER_VILLAGE = -0.10  # a name candidate living in another village than the record's
 ELSEWHERE_PRIOR_N = 20  # pseudo-records (none from elsewhere) added to that share's estimate
+ELSEWHERE_Z = 1.645  # ...and the share taken at this many standard errors above it (one-sided 95 %)
 MAX_ELSEWHERE_ODDS = 0.01  # name-only acceptance: odds that a holder from elsewhere bears the name
 # List the district's namesakes beside the villager of a record held for namesakes elsewhere?
 # Each is a candidate household that the record may send to review (docs/linkage.md).
@@ -570,7 +571,11 @@ def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
     village of the record's district; `p_far` the share linked to a person of another district,
     or whose NIK is nobody's in the registry (`unknown`: a holder from another regency, or one
     whose registry row was rejected). Shrunk towards 0 by ELSEWHERE_PRIOR_N pseudo-records, so
-    that a handful of NIK links does not make every name suspect."""
+    that a handful of NIK links does not make every name suspect, then taken at its upper
+    bound, ELSEWHERE_Z standard errors above (a share with none from elsewhere stays 0): the
+    records matched by name are those without a NIK, a sample the NIK-bearing ones stand for
+    only roughly (older certificates, holders from elsewhere), and a doubt holds a record for a
+    field check where a low guess would link it."""
     linked = exact.join(recs.select("rid", "stratum", "village"), on="rid").join(
         reg.select("pid", p_village="village"), on="pid"
     )
@@ -581,18 +586,21 @@ def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
         unknown.join(recs.select("rid", "stratum"), on="rid").select(
             "stratum", _d=pl.lit(0, pl.Int64), _f=pl.lit(1, pl.Int64)),
     ])
-    share = counts.group_by("stratum").agg(
-        p_district=pl.col("_d").sum() / (pl.len() + ELSEWHERE_PRIOR_N),
-        p_far=pl.col("_f").sum() / (pl.len() + ELSEWHERE_PRIOR_N),
-    )
+    m = pl.len() + ELSEWHERE_PRIOR_N
+
+    def upper(hits: str) -> pl.Expr:
+        p = pl.col(hits).sum() / m
+        return p + ELSEWHERE_Z * (p * (1.0 - p) / m).sqrt()
+
+    share = counts.group_by("stratum").agg(p_district=upper("_d"), p_far=upper("_f"))
     return recs.select(pl.col("stratum").unique()).join(share, on="stratum", how="left").select(
         "stratum", p_district=pl.col("p_district").fill_null(0.0), p_far=pl.col("p_far").fill_null(0.0)
     )
 
 
 def _name_counts(reg: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """The registry's counts `_with_elsewhere_odds` needs, computed once per load: persons per
-    village (`size`), villages per district (`n_vill`), and persons per name key (`counts`), per
+    """The registry's counts `_with_elsewhere_odds` needs, computed once per load: persons
+    (`n`), villages (`villages`), villages per district (`n_vill`), and persons per name key (`counts`), per
     key and district (`in_d`) and per key and village (`in_v`), each both in all (`_n` per group)
     and as running counts in birth order (`<name>_by_birth`: `_n` persons born on or before `_b`).
     Keys, districts and villages are grouped by their 64-bit hashes (`_kh`, `_dh`, `_vh`). A
@@ -603,7 +611,7 @@ def _name_counts(reg: pl.DataFrame) -> dict[str, pl.DataFrame]:
     )
     out: dict = {
         "n": max(reg.height, 1),
-        "size": reg.group_by(p_village="village").agg(_size=pl.len()),
+        "villages": max(reg["village"].n_unique(), 1),
         "n_vill": reg.group_by(_d=pl.col("village").str.slice(0, 8)).agg(_nv=pl.col("village").n_unique()),
     }
     for name, by in _COUNTED.items():
@@ -649,17 +657,17 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
     With p = p_district + p_far: from another village of the same district, the district's
     other villages hold `_cd` persons bearing the candidate's name, known exactly from the
     registry, each holding a record here with odds p_district/(1-p) / (villages of the district
-    - 1); from farther away, λ is the expected number of persons bearing the name in a village of
-    that size (registry count × village size / registry size), with odds p_far/(1-p) × λ.
+    - 1); from farther away, the holders from other districts and regencies bear the name as
+    often as the registry's persons do and hold parcels in any village alike, whatever its
+    population: λ = registry count / villages in the registry, with odds p_far/(1-p) × λ (a
+    village's own holders grow with its population, those from afar do not: docs/linkage.md).
     For land, only persons of age on the certificate's issue date count (`born_by`)."""
-    n = counts["n"]
-    size, n_vill = counts["size"], counts["n_vill"]
+    villages, n_vill = counts["villages"], counts["n_vill"]
     q = (1.0 - pl.col("p_district") - pl.col("p_far")).clip(EPS, 1.0)
     scored = scored.with_columns(_d=pl.col("r_village").str.slice(0, 8))
     scored = scored.hstack(_counts_born_by(scored, counts))
     return (
-        scored.join(size, on="p_village", how="left", maintain_order="left")
-        .join(share, on="stratum", how="left", maintain_order="left")
+        scored.join(share, on="stratum", how="left", maintain_order="left")
         .join(n_vill, on="_d", how="left", maintain_order="left")
         # namesakes living in the district's other villages than the record's
         .with_columns(_cd=(pl.col("_cd").fill_null(0) - pl.col("_cv").fill_null(0)).clip(0, None))
@@ -667,10 +675,10 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
             odds=(
                 pl.col("p_district") / q * pl.col("_cd")
                 / (pl.col("_nv") - 1).clip(1, None)
-                + pl.col("p_far") / q * pl.col("_c") * pl.col("_size") / n
+                + pl.col("p_far") / q * pl.col("_c") / villages
             ).fill_null(0.0)
         )
-        .drop("_c", "_size", "p_far", "p_district", "_d", "_cd", "_nv", "_cv")
+        .drop("_c", "p_far", "p_district", "_d", "_cd", "_nv", "_cv")
     )
 
 
