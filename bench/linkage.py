@@ -54,7 +54,7 @@ def prepare(persons: int, seed: int, base: Path) -> Path:
         t0 = time.perf_counter()
         generate(persons, seed, extracts)
         print(f"generated {persons:,} persons in {time.perf_counter() - t0:.1f} s", flush=True)
-    if not (typed / "rumah.parquet").exists():
+    if not (typed / "unlisted.parquet").exists():
         from assets.ingest.read import read_extract, read_load_info
         from assets.validation import validate as V
 
@@ -67,6 +67,8 @@ def prepare(persons: int, seed: int, base: Path) -> Path:
                          ("kendaraan", V.validate_kendaraan), ("rumah", V.validate_rumah)):
             v = fn(read_extract(extracts, name).frame, wil, info.load_date, scope)
             v.frame.write_parquet(typed / f"{name}.parquet")
+            if name == "penduduk":
+                v.unlisted.write_parquet(typed / "unlisted.parquet")
         print(f"validated in {time.perf_counter() - t0:.1f} s", flush=True)
     return typed
 
@@ -87,7 +89,9 @@ def _child_link(base: Path) -> None:
     stats: dict = {}
     t0 = time.perf_counter()
     links = link_assets(frames["penduduk"], frames["tanah"], frames["kendaraan"], frames["rumah"],
-                        accept=lk.accept, review=lk.review, margin=lk.margin, stats=stats)
+                        accept=lk.accept, review=lk.review, margin=lk.margin,
+                        holder_min_age=lk.holder_min_age, unlisted=pl.read_parquet(typed / "unlisted.parquet"),
+                        stats=stats)
     seconds = time.perf_counter() - t0
     links.write_parquet(base / "links.parquet")
     stats["pairs"].write_parquet(base / "pairs.parquet")

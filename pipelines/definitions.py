@@ -3,14 +3,16 @@
 The flow, stage by stage (each stage is one folder of `assets/`):
 
     ingest       raw_<extract>, raw_<extract>_file, extract_files, policy, load_info
-    validation   wilayah, <extract> (typed), <extract>_quarantine, penduduk_flags, quarantine
+    validation   wilayah, <extract> (typed), <extract>_quarantine, penduduk_flags, penduduk_unlisted,
+                 quarantine
     linkage      asset_links
     eligibility  members, households, household_reasons, score_components
     publishing   warehouse (DuckDB mart.*), district_exports (Parquet per district)
 
 Partitions by regency (pipelines/partitions.py, docs/operations.md section 7): the four extracts
 other than wilayah are read and validated by one step per regency (`validate_<extract>`, assets
-`raw_<extract>`, `raw_<extract>_file`, `<extract>`, `<extract>_quarantine`, `penduduk_flags`).
+`raw_<extract>`, `raw_<extract>_file`, `<extract>`, `<extract>_quarantine`, `penduduk_flags`,
+`penduduk_unlisted`).
 Everything from `extract_files`, `quarantine` and `asset_links` on is whole-scope and reads every
 regency (AllPartitionMapping). Jobs: `load` (the whole folder in one run, no partition),
 `load_regency` (one regency: a province is a backfill of it) and `load_scope` (the whole-scope
@@ -75,6 +77,7 @@ FOLDER_ASSETS = dg.AssetSelection.assets(
 REGENCY_ASSETS = dg.AssetSelection.assets(
     *(key for name in PARTITIONED_EXTRACTS for key in (f"raw_{name}", f"raw_{name}_file", name, f"{name}_quarantine")),
     "penduduk_flags",
+    "penduduk_unlisted",
 )
 SCOPE_ASSETS = dg.AssetSelection.all() - FOLDER_ASSETS - REGENCY_ASSETS
 

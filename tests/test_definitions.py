@@ -15,7 +15,8 @@ EXPECTED = {
         "load_info",
     },
     "validation": {
-        "wilayah", "wilayah_quarantine", "penduduk", "penduduk_quarantine", "penduduk_flags", "tanah",
+        "wilayah", "wilayah_quarantine", "penduduk", "penduduk_quarantine", "penduduk_flags",
+        "penduduk_unlisted", "tanah",
         "tanah_quarantine", "kendaraan", "kendaraan_quarantine", "rumah", "rumah_quarantine", "quarantine",
     },
     "linkage": {"asset_links"},
@@ -95,6 +96,7 @@ REGENCY = {
     *(f"{prefix}{n}{suffix}" for n in ("penduduk", "tanah", "kendaraan", "rumah")
       for prefix, suffix in (("raw_", ""), ("raw_", "_file"), ("", ""), ("", "_quarantine"))),
     "penduduk_flags",
+    "penduduk_unlisted",
 }
 FOLDER = {"raw_wilayah", "raw_wilayah_file", "wilayah", "wilayah_quarantine", "policy", "load_info"}
 SCOPE = {"extract_files", "quarantine", "asset_links", "members", "households", "household_reasons",

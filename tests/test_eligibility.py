@@ -601,6 +601,22 @@ def test_a_parcel_held_for_namesakes_elsewhere_reviews_its_villager_and_says_why
     check_invariants(res, w)
 
 
+def test_a_parcel_held_for_a_namesake_whose_registry_row_was_rejected_says_so():
+    w = World()
+    a = w.family(1)
+    w.family(2)
+    nib = w.parcel(None, luas=6000.0, method="AMBIGUOUS", score=0.91, candidates=[a])
+    w.links[-1]["note"] = "NAMESAKE_UNLISTED"
+    w.padding()
+    res = w.run()
+    assert hh(res, 1)["status"] == "REVIEW" and codes_of(res, 1) == {"UNCERTAIN_MATCH"}
+    ev = reasons_of(res, 1, "UNCERTAIN_MATCH")[0]
+    assert ev["evidence_id"] == nib and "ditolak validasi" in ev["evidence"]
+    assert "kandidat" not in ev["evidence"] and "daerah lain" not in ev["evidence"]
+    assert hh(res, 2)["status"] == "ELIGIBLE"
+    check_invariants(res, w)
+
+
 def test_two_members_candidates_of_one_record_give_the_household_one_row_the_lower_nik_s():
     # A man who died and his widow, both candidates of one ambiguous parcel: the household holds it
     # once, as the member with the lower NIK (a fixed rule, so reloads give the same evidence),

@@ -15,6 +15,7 @@ from assets.linkage.match import (
     ASSET_LINKS_SCHEMA,
     COLUMNS,
     NAMESAKE_ELSEWHERE,
+    NAMESAKE_UNLISTED,
     NAME_MATCH,
     NIK_EXACT,
     NIK_REPAIRED,
@@ -449,6 +450,47 @@ def test_a_name_borne_by_many_is_held_below_accept_where_holders_often_live_else
     c = row(link(tanah(parcel("35101200000003", "SUKARNO WIRYOKUSUMO", KODE_WILAYAH=V2),
                        *local, *away), reg=reg2), "tanah", "35101200000003")
     assert (c["method"], c["score"]) == (NAME_MATCH, 1.0)
+
+
+def _unlisted(*rows: tuple[str, str, date | None]) -> pl.DataFrame:
+    """Persons of rejected registry rows (validation's `unlisted`): name, village, birth date."""
+    return pl.DataFrame([{"NAMA_LGKP": n, "KODE_WILAYAH": v, "TGL_LHR": b, "ROW_NUMBER": i}
+                         for i, (n, v, b) in enumerate(rows, start=1)],
+                        schema={"NAMA_LGKP": pl.String, "KODE_WILAYAH": pl.String, "TGL_LHR": pl.Date,
+                                "ROW_NUMBER": pl.Int64})
+
+
+def test_a_villager_whose_registry_row_was_rejected_is_a_namesake_never_a_link():
+    # BUDI SANTOSO is the only Budi Santoso listed in V1: the parcel is his.
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO"))
+    assert row(link(t), "tanah", "35101200000001")["method"] == NAME_MATCH
+    # A second Budi Santoso of V1 exists, but his registry row was rejected: either may hold the
+    # parcel. AMBIGUOUS, Budi listed (the other has no NIK to list), and the note says why.
+    other = _unlisted(("Budi  Santoso", V1, date(1975, 3, 1)))
+    a = row(link(t, unlisted=other), "tanah", "35101200000001")
+    assert (a["method"], a["nik"], a["note"]) == (AMBIGUOUS, None, NAMESAKE_UNLISTED)
+    assert a["candidates"] == [BUDI] and 0.80 <= a["score"] < 0.92
+    # One too young to hold the certificate on its issue date, or one of another name, does not.
+    for person_ in [("BUDI SANTOSO", V1, date(2010, 3, 1)), ("BUDI HARTONO", V1, None)]:
+        b = row(link(t, unlisted=_unlisted(person_)), "tanah", "35101200000001")
+        assert (b["method"], b["nik"], b["note"]) == (NAME_MATCH, BUDI, None)
+    # A vehicle carries its owner's RT/RW: an unlisted namesake does not hold it back.
+    k = kendaraan(vehicle("MH1001", "BUDI SANTOSO", ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
+    c = row(link(k=k, unlisted=other), "kendaraan", "MH1001")
+    assert (c["method"], c["nik"]) == (NAME_MATCH, BUDI)
+
+
+def test_unlisted_namesakes_elsewhere_in_the_district_count_as_the_listed_do():
+    # As in test_namesakes_in_the_district_hold_a_name_where_holders_live_next_door, with the
+    # three Budi Santosos of V2 known only from their rejected registry rows.
+    local = [parcel(f"351012000001{i:02d}", "SITI AMINAH", SITI) for i in range(30)]
+    away = [parcel(f"351012000002{i:02d}", "SITI AMINAH", SITI, KODE_WILAYAH=V2) for i in range(30)]
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO"), *local, *away)
+    assert row(link(t), "tanah", "35101200000001")["method"] == NAME_MATCH
+    others = _unlisted(*[("BUDI SANTOSO", V2, None)] * 3)
+    b = row(link(t, unlisted=others), "tanah", "35101200000001")
+    assert (b["method"], b["nik"], b["note"]) == (AMBIGUOUS, None, NAMESAKE_ELSEWHERE)
+    assert b["candidates"] == [BUDI]
 
 
 def _spread(n: int, name: str, start: int = 500) -> list[dict]:

@@ -236,6 +236,30 @@ def test_conflicting_duplicate_rejects_all_and_flags_household(regions, change):
     ]
 
 
+def test_the_persons_of_rejected_rows_are_kept_aside_for_linkage(regions):
+    rows = [
+        person(1),                                                  # valid: listed, not here
+        person(2, TGL_LHR="2080-02-03", NAMA_LGKP="Slamet"),        # impossible birth date
+        person(3, KODE_WILAYAH="35.10.12.2096"),                    # a village the reference lacks
+        person(4, NIK="3510121010"),                                # a NIK too short
+        person(5), person(5, NAMA_LGKP="BUDI SANTOSA"),             # conflicting copies of one NIK
+        person(1),                                                  # an identical copy: nobody new
+        person(6, NAMA_LGKP=" "),                                   # no name: nobody's namesake
+    ]
+    result = run("penduduk", rows, regions)
+    assert result.frame["ROW_NUMBER"].to_list() == [1]
+    unlisted = result.unlisted
+    assert unlisted["ROW_NUMBER"].to_list() == [2, 3, 4, 5]
+    assert unlisted["NAMA_LGKP"].to_list() == ["Slamet", "BUDI SANTOSO", "BUDI SANTOSO", "BUDI SANTOSO"]
+    # a birth date after the load date is unknown; the village is kept as written (its district
+    # is known); other values as validation read them
+    assert unlisted["TGL_LHR"].to_list() == [None, date(1990, 10, 10), date(1990, 10, 10), date(1990, 10, 10)]
+    assert unlisted["KODE_WILAYAH"].to_list() == ["35.10.12.2001", "35.10.12.2096", "35.10.12.2001",
+                                                  "35.10.12.2001"]
+    assert result.stats["unlisted_persons"] == 4
+    assert run("tanah", [PARCEL], regions).unlisted.height == 0
+
+
 def test_asset_duplicates(regions):
     rows = [VEHICLE, VEHICLE, {**VEHICLE, "NO_RANGKA": "B"}, {**VEHICLE, "NO_RANGKA": "B", "MEREK": "YAMAHA"}]
     result = run("kendaraan", rows, regions)

@@ -97,11 +97,15 @@ def _parcel_text() -> pl.Expr:
 
 
 NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # asset_links note: the name agrees, a namesake elsewhere may hold it
+NAMESAKE_UNLISTED = "NAMESAKE_UNLISTED"  # asset_links note: so does a villager whose registry row was rejected
 
 
 def _uncertain_text(fact: pl.Expr) -> pl.Expr:
     how = (
-        pl.when(pl.col("link_note").fill_null("") == NAMESAKE_ELSEWHERE)
+        pl.when(pl.col("link_note").fill_null("") == NAMESAKE_UNLISTED)
+        .then(pl.lit("nama cocok, tetapi warga desa bernama sama yang data kependudukannya ditolak validasi "
+                     "bisa jadi pemegangnya"))
+        .when(pl.col("link_note").fill_null("") == NAMESAKE_ELSEWHERE)
         .then(pl.lit("nama cocok, tetapi orang bernama sama dari desa atau daerah lain bisa jadi pemegangnya"))
         .when(pl.col("link_method") == "AMBIGUOUS")
         .then(pl.format("pemilik tidak dapat dipastikan di antara {} kandidat", pl.col("candidate_count")))

@@ -21,14 +21,18 @@ LINK_RATE = "link_rate/"
     description="One row per land, vehicle and housing record: the person and household it is linked "
     "to, the method (NIK_EXACT, NIK_REPAIRED, NAME_MATCH, AMBIGUOUS, UNLINKED), score and note. "
     "Over the whole scope: a parcel in one regency may belong to a person registered in another.",
-    ins={name: dg.AssetIn(partition_mapping=ALL_REGENCIES, metadata={"columns": list(COLUMNS[name])})
-         for name in PARTITIONED_EXTRACTS},
+    ins={
+        **{name: dg.AssetIn(partition_mapping=ALL_REGENCIES, metadata={"columns": list(COLUMNS[name])})
+           for name in PARTITIONED_EXTRACTS},
+        "penduduk_unlisted": dg.AssetIn(partition_mapping=ALL_REGENCIES),
+    },
 )
-def asset_links(penduduk, tanah, kendaraan, rumah, policy, load_info: dict):
+def asset_links(penduduk, tanah, kendaraan, rumah, penduduk_unlisted, policy, load_info: dict):
     started = time.perf_counter()
-    penduduk, tanah, kendaraan, rumah = (
+    penduduk, tanah, kendaraan, rumah, unlisted = (
         whole_scope(frame, load_info, union_rows, name)
-        for name, frame in zip(PARTITIONED_EXTRACTS, (penduduk, tanah, kendaraan, rumah))
+        for name, frame in zip((*PARTITIONED_EXTRACTS, "penduduk_unlisted"),
+                               (penduduk, tanah, kendaraan, rumah, penduduk_unlisted))
     )
     links = link_assets(
         penduduk,
@@ -39,6 +43,7 @@ def asset_links(penduduk, tanah, kendaraan, rumah, policy, load_info: dict):
         review=policy.links.review,
         margin=policy.links.margin,
         holder_min_age=policy.links.holder_min_age,
+        unlisted=unlisted,
     )
     meta: dict = {
         "dagster/row_count": links.height,

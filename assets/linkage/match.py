@@ -39,9 +39,10 @@ HEAD_BY_NAME = "HEAD_BY_NAME"  # housing: the head was found among the members b
 HEAD_NIK_REPAIRED = "HEAD_NIK_REPAIRED"  # housing: the head's NIK was repaired among the members
 NO_KK_NOT_FOUND = "NO_KK_NOT_FOUND"  # housing: the NO_KK is not in the registry
 NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # the name agrees, but a namesake from elsewhere may hold it
+NAMESAKE_UNLISTED = "NAMESAKE_UNLISTED"  # the name agrees, but so does a villager whose registry row was rejected
 NOTES = (
     NIK_NAME_CONFLICT, NO_CANDIDATE, COMPANY_NPWP, OUT_OF_SCOPE, HEAD_NOT_MEMBER, HEAD_BY_NAME,
-    HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND, NAMESAKE_ELSEWHERE,
+    HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND, NAMESAKE_ELSEWHERE, NAMESAKE_UNLISTED,
 )
 
 ASSET_LINKS_SCHEMA: dict[str, pl.DataType] = {
@@ -156,6 +157,18 @@ def _registry(penduduk: pl.DataFrame) -> pl.DataFrame:
     ).with_row_index("pid")
     reg = _with_key(reg, "NAMA_LGKP").drop("NAMA_LGKP")
     return reg.with_columns(district=pl.col("village").str.slice(0, 8))
+
+
+def _unlisted(unlisted: pl.DataFrame | None) -> pl.DataFrame:
+    """The persons of rejected registry rows as `_name_counts` counts them: key, village, born."""
+    if unlisted is None:
+        return pl.DataFrame(schema={"key": pl.String, "village": pl.String, "born": pl.Date})
+    frame = unlisted.select(
+        NAMA_LGKP=pl.col("NAMA_LGKP").cast(pl.String),
+        village=pl.col("KODE_WILAYAH").cast(pl.String),
+        born=_col(unlisted, "TGL_LHR", pl.Date()),
+    )
+    return _with_key(frame, "NAMA_LGKP").select("key", "village", "born")
 
 
 def _token_idf(reg: pl.DataFrame) -> pl.DataFrame:
@@ -499,16 +512,20 @@ def _decide(scored: pl.DataFrame, accept: float, review: float, margin: float) -
     `outcome`: `ACCEPT` (best ≥ accept and ahead of the runner-up by ≥ margin), `CANDIDATE`
     (review ≤ best < accept, ahead by ≥ margin), `AMBIGUOUS` (best ≥ review but not ahead by the
     margin, or `held`: the best would be accepted on its name but a namesake from elsewhere may
-    hold the record), `NONE` (best < review). `held` is true for a held best candidate.
+    hold the record), `NONE` (best < review). `held` is true for a held best candidate,
+    `unlisted` where a villager of the best's name whose registry row was rejected is among those
+    namesakes.
     """
-    if "held" not in scored.columns:
-        scored = scored.with_columns(held=pl.lit(False))
+    for flag in ("held", "unlisted"):
+        if flag not in scored.columns:
+            scored = scored.with_columns(pl.lit(False).alias(flag))
     agg = (
         scored.sort(["rid", "score", "nik"], descending=[False, True, False])
         .group_by("rid", maintain_order=True)
         .agg(
             best=pl.col("score").first(),
             held=pl.col("held").first(),
+            unlisted=pl.col("unlisted").first(),
             second=pl.col("score").get(1, null_on_oob=True).fill_null(0.0),
             best_nik=pl.col("nik").first(),
             best_kk=pl.col("no_kk").first(),
@@ -546,7 +563,8 @@ def _name_pass(
     scored = scored.with_columns(score=pl.when(too_young).then(0.0).otherwise(pl.col("score")))
     # A namesake in another village is a candidate, never a link on the name alone.
     # A name borne by many across the registry, in a source whose records often lie outside
-    # their holder's village, is held below `accept`: a holder from elsewhere may bear it.
+    # their holder's village, is held below `accept`: a holder from elsewhere may bear it; so is
+    # a name that a villager whose registry row was rejected bears too.
     scored = _with_elsewhere_odds(
         scored.join(recs.select("rid", "stratum"), on="rid"), counts, commonness
     )
@@ -555,9 +573,9 @@ def _name_pass(
         OTHER_VILLAGE).otherwise(0.0)
     held = elsewhere & (score >= accept - EPS)
     score = pl.when(elsewhere).then(pl.min_horizontal(score, pl.lit(accept - 0.01))).otherwise(score)
-    scored = scored.with_columns(score=score.clip(0.0, 1.0).round(4), held=held).select(
-        "rid", "nik", "no_kk", "score", "held"
-    )
+    scored = scored.with_columns(
+        score=score.clip(0.0, 1.0).round(4), held=held, unlisted=held & (pl.col("_uv") > 0)
+    ).select("rid", "nik", "no_kk", "score", "held", "unlisted")
     if before is not None:
         scored = pl.concat([before, scored])
     return _decide(scored, accept, review, margin), scored
@@ -598,23 +616,29 @@ def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
     )
 
 
-def _name_counts(reg: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The registry's counts `_with_elsewhere_odds` needs, computed once per load: persons
-    (`n`), villages (`villages`), villages per district (`n_vill`), and persons per name key (`counts`), per
-    key and district (`in_d`) and per key and village (`in_v`), each both in all (`_n` per group)
-    and as running counts in birth order (`<name>_by_birth`: `_n` persons born on or before `_b`).
-    Keys, districts and villages are grouped by their 64-bit hashes (`_kh`, `_dh`, `_vh`). A
-    missing birth date counts as of age."""
-    dist = reg.filter(pl.col("key").is_not_null()).select(
-        _kh=pl.col("key").hash(7), _dh=pl.col("village").str.slice(0, 8).hash(7), _vh=pl.col("village").hash(7),
-        _b=pl.col("born").fill_null(date(1900, 1, 1)),
-    )
+    (`n`), villages (`villages`), villages per district (`n_vill`), and persons per name key
+    (`counts`), per key and district (`in_d`) and per key and village (`in_v`), counting the
+    persons of rejected rows (`unlisted`: key, village, born) too, and those alone per key and
+    village (`unlisted_v`); each both in all (`_n` per group) and as running counts in birth
+    order (`<name>_by_birth`: `_n` persons born on or before `_b`). Keys, districts and villages
+    are grouped by their 64-bit hashes (`_kh`, `_dh`, `_vh`). A missing birth date counts as of
+    age."""
+    def hashed(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col("key").is_not_null()).select(
+            _kh=pl.col("key").hash(7), _dh=pl.col("village").str.slice(0, 8).hash(7),
+            _vh=pl.col("village").hash(7), _b=pl.col("born").fill_null(date(1900, 1, 1)),
+        )
+    ghosts = hashed(unlisted)
+    everyone = pl.concat([hashed(reg), ghosts])
     out: dict = {
         "n": max(reg.height, 1),
         "villages": max(reg["village"].n_unique(), 1),
         "n_vill": reg.group_by(_d=pl.col("village").str.slice(0, 8)).agg(_nv=pl.col("village").n_unique()),
     }
     for name, by in _COUNTED.items():
+        dist = ghosts if name == "unlisted_v" else everyone
         per_day = dist.group_by(*by, "_b").agg(_n=pl.len())
         out[name] = per_day.group_by(*by).agg(pl.col("_n").sum())
         out[f"{name}_by_birth"] = (
@@ -623,15 +647,16 @@ def _name_counts(reg: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return out
 
 
-_COUNTED = {"counts": ["_kh"], "in_d": ["_kh", "_dh"], "in_v": ["_kh", "_vh"]}
-_COUNT_COLUMN = {"counts": "_c", "in_d": "_cd", "in_v": "_cv"}
+_COUNTED = {"counts": ["_kh"], "in_d": ["_kh", "_dh"], "in_v": ["_kh", "_vh"], "unlisted_v": ["_kh", "_vh"]}
+_COUNT_COLUMN = {"counts": "_c", "in_d": "_cd", "in_v": "_cv", "unlisted_v": "_uv"}
 
 
 def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
-    """`_c`, `_cd`, `_cv` for each row of `scored` (same order): the persons bearing the
+    """`_c`, `_cd`, `_cv`, `_uv` for each row of `scored` (same order): the persons bearing the
     candidate's name key (`pkey`) in the registry, in the record's district (`_d`) and in its
-    village (`r_village`), born on or before the record's `born_by` (everyone, where it is null).
-    Counted once per distinct key, place and date, on a narrow frame of hashes."""
+    village (`r_village`), and those of rejected rows in its village, born on or before the
+    record's `born_by` (everyone, where it is null). Counted once per distinct key, place and
+    date, on a narrow frame of hashes."""
     q = scored.select(_kh=pl.col("pkey").hash(7), _dh=pl.col("_d").hash(7), _vh=pl.col("r_village").hash(7),
                       _cut=pl.col("born_by"))
     distinct = q.unique()
@@ -647,7 +672,7 @@ def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
         undated = undated.join(counts[name], on=by, how="left").rename({"_n": col})
     distinct = pl.concat([dated, undated], how="vertical_relaxed")
     return q.join(distinct, on=["_kh", "_dh", "_vh", "_cut"], how="left", maintain_order="left",
-                  nulls_equal=True).select("_c", "_cd", "_cv")
+                  nulls_equal=True).select("_c", "_cd", "_cv", "_uv")
 
 
 def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame) -> pl.DataFrame:
@@ -661,6 +686,8 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
     often as the registry's persons do and hold parcels in any village alike, whatever its
     population: λ = registry count / villages in the registry, with odds p_far/(1-p) × λ (a
     village's own holders grow with its population, those from afar do not: docs/linkage.md).
+    For land, each villager bearing the name whose registry row was rejected (`_uv`) is as
+    likely its holder as the candidate: odds 1 each (a vehicle's RT/RW tells its owner apart).
     For land, only persons of age on the certificate's issue date count (`born_by`)."""
     villages, n_vill = counts["villages"], counts["n_vill"]
     q = (1.0 - pl.col("p_district") - pl.col("p_far")).clip(EPS, 1.0)
@@ -678,6 +705,9 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
                 + pl.col("p_far") / q * pl.col("_c") / villages
             ).fill_null(0.0)
         )
+        .with_columns(_uv=pl.when(pl.col("stratum").str.starts_with("tanah")).then(pl.col("_uv").fill_null(0))
+                      .otherwise(0))
+        .with_columns(odds=pl.col("odds") + pl.col("_uv"))
         .drop("_c", "p_far", "p_district", "_d", "_cd", "_nv", "_cv")
     )
 
@@ -685,6 +715,7 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
 def _name_links(
     recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame,
     accept: float, review: float, margin: float, commonness: pl.DataFrame, spent: pl.DataFrame,
+    unlisted: pl.DataFrame,
 ) -> pl.DataFrame:
     """Village pass, then a district pass for records the village did not settle.
 
@@ -692,7 +723,7 @@ def _name_links(
     bounds the memory of the blocking joins; the result does not depend on the grouping.
     """
     pkeys = _name_keys(reg, "pid")
-    counts = _name_counts(reg)
+    counts = _name_counts(reg, unlisted)
     sizes = recs.group_by("district").len().sort("district")
     group = (sizes["len"].cum_sum() - sizes["len"]) // CHUNK_RECORDS
     chunk_of = sizes.select("district", _chunk=group)
@@ -795,7 +826,7 @@ def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame, holder_min_age:
 
 def _link_asset_records(
     recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame,
-    accept: float, review: float, margin: float,
+    accept: float, review: float, margin: float, unlisted: pl.DataFrame,
 ) -> pl.DataFrame:
     company = pl.col("npwp").is_not_null()
     persons = recs.filter(~company)
@@ -830,7 +861,7 @@ def _link_asset_records(
     commonness = _elsewhere_share(
         persons.filter(pl.col("in_scope")), exact.filter("agrees"), reg, unknown
     )
-    names = _name_links(to_name, reg, idf, accept, review, margin, commonness, spent)
+    names = _name_links(to_name, reg, idf, accept, review, margin, commonness, spent, unlisted)
 
     out = (
         recs.select("rid", "source", "row_number", "record_id", "npwp", "in_scope")
@@ -857,6 +888,7 @@ def _link_asset_records(
         .when(out_scope).then(pl.lit(OUT_OF_SCOPE))
         .when(conflict_note).then(pl.lit(NIK_NAME_CONFLICT))
         .when(by_nik).then(pl.lit(None, dtype=pl.String))
+        .when((outcome == "AMBIGUOUS") & pl.col("unlisted").fill_null(False)).then(pl.lit(NAMESAKE_UNLISTED))
         .when((outcome == "AMBIGUOUS") & pl.col("held").fill_null(False)).then(pl.lit(NAMESAKE_ELSEWHERE))
         .when(linked_by_name | (outcome == "AMBIGUOUS")).then(pl.lit(None, dtype=pl.String))
         .otherwise(pl.lit(NO_CANDIDATE))
@@ -973,6 +1005,7 @@ def link_assets(
     review: float = 0.80,
     margin: float = 0.05,
     holder_min_age: int = 18,
+    unlisted: pl.DataFrame | None = None,
     stats: dict | None = None,
 ) -> pl.DataFrame:
     """The `asset_links` frame: one row per `tanah`, `kendaraan` and `rumah` row, in that order.
@@ -981,17 +1014,19 @@ def link_assets(
     candidates. `accept`, `review` and `margin` are the policy's name thresholds; a NIK's name
     "agrees" with the registry name when its name score reaches `review`. `holder_min_age`: a
     person younger than this on a land certificate's TGL_TERBIT is not a name candidate for it
-    (0: no such rule).
+    (0: no such rule). `unlisted`: the persons of rejected registry rows (validation's
+    `Validated.unlisted`: NAMA_LGKP, KODE_WILAYAH, TGL_LHR), counted among the namesakes of a
+    land record's candidate, never linked (none given: nobody's row was rejected).
 
     `stats`, when given, receives `pairs`: the candidate pairs scored, one row per record and
     stage (`part` `assets` or `rumah`, `rid` the record's index within its part, `stage`, `n`).
     """
     if stats is None:
-        return _link_assets(penduduk, tanah, kendaraan, rumah, accept, review, margin, holder_min_age)
+        return _link_assets(penduduk, tanah, kendaraan, rumah, accept, review, margin, holder_min_age, unlisted)
     log: list = []
     token = _PAIR_LOG.set(log)
     try:
-        links = _link_assets(penduduk, tanah, kendaraan, rumah, accept, review, margin, holder_min_age)
+        links = _link_assets(penduduk, tanah, kendaraan, rumah, accept, review, margin, holder_min_age, unlisted)
     finally:
         _PAIR_LOG.reset(token)
     empty = pl.DataFrame(schema={"rid": pl.UInt32, "len": pl.UInt32, "stage": pl.String})
@@ -1005,7 +1040,7 @@ def link_assets(
 
 def _link_assets(
     penduduk: pl.DataFrame, tanah: pl.DataFrame, kendaraan: pl.DataFrame, rumah: pl.DataFrame,
-    accept: float, review: float, margin: float, holder_min_age: int,
+    accept: float, review: float, margin: float, holder_min_age: int, unlisted: pl.DataFrame | None,
 ) -> pl.DataFrame:
     if not (0.0 <= review <= accept <= 1.0) or margin < 0:
         raise ValueError("thresholds must satisfy 0 <= review <= accept <= 1 and margin >= 0")
@@ -1014,7 +1049,7 @@ def _link_assets(
     reg = _registry(penduduk)
     idf = _token_idf(reg)
     recs = _asset_records(tanah, kendaraan, holder_min_age)
-    assets = _link_asset_records(recs, reg, idf, accept, review, margin)
+    assets = _link_asset_records(recs, reg, idf, accept, review, margin, _unlisted(unlisted))
     housing = _link_housing(rumah, reg, idf, accept, review, margin)
     return pl.concat([assets, housing]).select(
         [pl.col(c).cast(t) for c, t in ASSET_LINKS_SCHEMA.items()]

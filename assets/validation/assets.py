@@ -113,6 +113,11 @@ def _validation_asset(name: str, fn, with_flags: bool = False) -> dg.AssetsDefin
             group_name=GROUP,
             description="Households whose registry rows were rejected or conflict (review reasons)."
         )
+        outs[f"{name}_unlisted"] = dg.AssetOut(
+            group_name=GROUP,
+            description="The persons of rejected registry rows: name, village and birth date as far as "
+            "they could be read. Linkage counts them among a land record's namesakes and never links to them.",
+        )
 
     @dg.multi_asset(
         name=f"validate_{name}",
@@ -155,6 +160,10 @@ def _validation_asset(name: str, fn, with_flags: bool = False) -> dg.AssetsDefin
         if with_flags:
             yield dg.Output(
                 v.flags, output_name=f"{name}_flags", metadata={"dagster/row_count": v.flags.height, **took}
+            )
+            yield dg.Output(
+                v.unlisted, output_name=f"{name}_unlisted",
+                metadata={"dagster/row_count": v.unlisted.height, **took},
             )
         yield from checks
 

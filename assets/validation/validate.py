@@ -58,6 +58,8 @@ QUARANTINE_SCHEMA = {
     "action": pl.String,
 }
 FLAGS_SCHEMA = {"NO_KK": pl.String, "code": pl.String, "source_row": pl.Int64, "rule": pl.String}
+# Persons whose registry row was rejected, as far as the row can be read (penduduk only).
+UNLISTED_SCHEMA = {"NAMA_LGKP": pl.String, "KODE_WILAYAH": pl.String, "TGL_LHR": pl.Date, ROW_NUMBER: pl.Int64}
 
 REJECTED_MEMBER_ROW = "REJECTED_MEMBER_ROW"
 CONFLICTING_RECORDS = "CONFLICTING_RECORDS"
@@ -65,12 +67,13 @@ CONFLICTING_RECORDS = "CONFLICTING_RECORDS"
 
 @dataclass
 class Validated:
-    """A validated extract: the typed frame, its quarantine, household flags (penduduk only) and
-    counts (no personal data)."""
+    """A validated extract: the typed frame, its quarantine, household flags and the persons of
+    rejected rows (penduduk only), and counts (no personal data)."""
 
     frame: pl.DataFrame
     quarantine: pl.DataFrame
     flags: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FLAGS_SCHEMA))
+    unlisted: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=UNLISTED_SCHEMA))
     stats: dict = field(default_factory=dict)
 
 
@@ -801,6 +804,8 @@ def validate_penduduk(raw, regions: pl.DataFrame, load_date: date | None = None,
     result, df = _run(spec, frame, extra)
     result.flags = _penduduk_flags(df)
     result.stats["flags"] = result.flags.height
+    result.unlisted = _unlisted_persons(df, load_date)
+    result.stats["unlisted_persons"] = result.unlisted.height
     result.stats["nik_warnings"] = int(result.frame["NIK_WARNING"].is_not_null().sum())
     return result
 
@@ -833,6 +838,34 @@ def _penduduk_flags(df: pl.DataFrame) -> pl.DataFrame:
         pl.lit(rules.DUPLICATE_CONFLICT).alias("rule"),
     )
     return pl.concat([member, conflict]).cast(FLAGS_SCHEMA).sort("source_row", "code")
+
+
+def _unlisted_persons(df: pl.DataFrame, load_date: date) -> pl.DataFrame:
+    """The persons of the rejected registry rows, one row each: the name, village and birth date
+    as far as validation could read them (a village code as written, even one the reference
+    lacks: its district is still told; a birth date after the load date is unknown). A rejected row is
+    out of the load, but its person lives and may hold land all the same: linkage counts them
+    among the namesakes of a record's candidate and never links a record to them. A later
+    identical copy is nobody new; conflicting copies of one NIK are one person (the first copy);
+    a row without a readable name is left out (no namesake of anyone)."""
+    n = sum(1 for c in df.columns if c.startswith("~a"))
+    rejected = pl.any_horizontal(
+        [pl.col(f"~a{i}") == rules.ROW_REJECTED for i in range(n)] + [pl.col("~late"), pl.col("~conflict")]
+    ).fill_null(False)
+    person = pl.coalesce(pl.col("~NIK"), pl.format("row {}", pl.col(ROW_NUMBER)))
+    return (
+        df.filter(rejected & ~pl.col("~identical") & pl.col("~NAMA_LGKP").is_not_null())
+        .sort(ROW_NUMBER)
+        .with_columns(person.alias("~person"))
+        .unique(subset=["~person"], keep="first", maintain_order=True)
+        .select(
+            pl.col("~NAMA_LGKP").alias("NAMA_LGKP"),
+            pl.col("~KODE_WILAYAH").alias("KODE_WILAYAH"),
+            pl.when(pl.col("~TGL_LHR") <= load_date).then(pl.col("~TGL_LHR")).alias("TGL_LHR"),
+            pl.col(ROW_NUMBER).cast(pl.Int64),
+        )
+        .cast(UNLISTED_SCHEMA)
+    )
 
 
 # --- asset extracts ----------------------------------------------------------------------------
