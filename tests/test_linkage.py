@@ -16,6 +16,7 @@ from assets.linkage.match import (
     COLUMNS,
     NAMESAKE_ELSEWHERE,
     NAMESAKE_UNLISTED,
+    OWNER_ROW_REJECTED,
     NAME_MATCH,
     NIK_EXACT,
     NIK_REPAIRED,
@@ -452,12 +453,32 @@ def test_a_name_borne_by_many_is_held_below_accept_where_holders_often_live_else
     assert (c["method"], c["score"]) == (NAME_MATCH, 1.0)
 
 
-def _unlisted(*rows: tuple[str, str, date | None]) -> pl.DataFrame:
-    """Persons of rejected registry rows (validation's `unlisted`): name, village, birth date."""
-    return pl.DataFrame([{"NAMA_LGKP": n, "KODE_WILAYAH": v, "TGL_LHR": b, "ROW_NUMBER": i}
-                         for i, (n, v, b) in enumerate(rows, start=1)],
-                        schema={"NAMA_LGKP": pl.String, "KODE_WILAYAH": pl.String, "TGL_LHR": pl.Date,
-                                "ROW_NUMBER": pl.Int64})
+def _unlisted(*rows: tuple[str, str, date | None], niks: list[str | None] | None = None) -> pl.DataFrame:
+    """Persons of rejected registry rows (validation's `unlisted`): NIK, name, village, birth date."""
+    niks = niks or [None] * len(rows)
+    return pl.DataFrame([{"NIK": k, "NAMA_LGKP": n, "KODE_WILAYAH": v, "TGL_LHR": b, "ROW_NUMBER": i}
+                         for i, ((n, v, b), k) in enumerate(zip(rows, niks, strict=True), start=1)],
+                        schema={"NIK": pl.String, "NAMA_LGKP": pl.String, "KODE_WILAYAH": pl.String,
+                                "TGL_LHR": pl.Date, "ROW_NUMBER": pl.Int64})
+
+
+def test_a_record_carrying_the_nik_of_a_rejected_registry_row_is_that_persons_never_a_neighbours():
+    # A second Budi Santoso of V1, one digit from Budi's NIK, whose registry row was rejected
+    # (an impossible birth date). His parcel and his motorbike carry his own NIK.
+    his = BUDI[:-1] + "2"
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO", his))
+    k = kendaraan(vehicle("MH1001", "BUDI SANTOSO", his, ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
+    # Not knowing him, linkage repairs the NIK onto Budi: one substituted digit, the name agrees.
+    assert row(link(t), "tanah", "35101200000001")["method"] == NIK_REPAIRED
+    # Knowing him, the records are his: left unlinked, and the note says why.
+    him = _unlisted(("BUDI SANTOSO", V1, None), niks=[his])
+    links = link(t, k, unlisted=him)
+    for source, rid in (("tanah", "35101200000001"), ("kendaraan", "MH1001")):
+        a = row(links, source, rid)
+        assert (a["method"], a["nik"], a["note"], a["candidates"]) == (UNLINKED, None, OWNER_ROW_REJECTED, None)
+    # A rejected row without a valid NIK owns no record by NIK.
+    nameless = _unlisted(("BUDI SANTOSO", V2, None), niks=[None])
+    assert row(link(t, unlisted=nameless), "tanah", "35101200000001")["method"] == NIK_REPAIRED
 
 
 def test_a_villager_whose_registry_row_was_rejected_is_a_namesake_never_a_link():

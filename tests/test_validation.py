@@ -250,6 +250,7 @@ def test_the_persons_of_rejected_rows_are_kept_aside_for_linkage(regions):
     assert result.frame["ROW_NUMBER"].to_list() == [1]
     unlisted = result.unlisted
     assert unlisted["ROW_NUMBER"].to_list() == [2, 3, 4, 5]
+    assert unlisted["NIK"].to_list() == [person(2)["NIK"], person(3)["NIK"], None, person(5)["NIK"]]
     assert unlisted["NAMA_LGKP"].to_list() == ["Slamet", "BUDI SANTOSO", "BUDI SANTOSO", "BUDI SANTOSO"]
     # a birth date after the load date is unknown; the village is kept as written (its district
     # is known); other values as validation read them

@@ -40,9 +40,10 @@ HEAD_NIK_REPAIRED = "HEAD_NIK_REPAIRED"  # housing: the head's NIK was repaired 
 NO_KK_NOT_FOUND = "NO_KK_NOT_FOUND"  # housing: the NO_KK is not in the registry
 NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # the name agrees, but a namesake from elsewhere may hold it
 NAMESAKE_UNLISTED = "NAMESAKE_UNLISTED"  # the name agrees, but so does a villager whose registry row was rejected
+OWNER_ROW_REJECTED = "OWNER_ROW_REJECTED"  # the record's NIK is a person's whose registry row was rejected
 NOTES = (
     NIK_NAME_CONFLICT, NO_CANDIDATE, COMPANY_NPWP, OUT_OF_SCOPE, HEAD_NOT_MEMBER, HEAD_BY_NAME,
-    HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND, NAMESAKE_ELSEWHERE, NAMESAKE_UNLISTED,
+    HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND, NAMESAKE_ELSEWHERE, NAMESAKE_UNLISTED, OWNER_ROW_REJECTED,
 )
 
 ASSET_LINKS_SCHEMA: dict[str, pl.DataType] = {
@@ -160,15 +161,16 @@ def _registry(penduduk: pl.DataFrame) -> pl.DataFrame:
 
 
 def _unlisted(unlisted: pl.DataFrame | None) -> pl.DataFrame:
-    """The persons of rejected registry rows as `_name_counts` counts them: key, village, born."""
+    """The persons of rejected registry rows: `nik` (valid, or null), `key`, `village`, `born`."""
     if unlisted is None:
-        return pl.DataFrame(schema={"key": pl.String, "village": pl.String, "born": pl.Date})
+        return pl.DataFrame(schema={"nik": pl.String, "key": pl.String, "village": pl.String, "born": pl.Date})
     frame = unlisted.select(
+        nik=_col(unlisted, "NIK"),
         NAMA_LGKP=pl.col("NAMA_LGKP").cast(pl.String),
         village=pl.col("KODE_WILAYAH").cast(pl.String),
         born=_col(unlisted, "TGL_LHR", pl.Date()),
     )
-    return _with_key(frame, "NAMA_LGKP").select("key", "village", "born")
+    return _with_key(frame, "NAMA_LGKP").select("nik", "key", "village", "born")
 
 
 def _token_idf(reg: pl.DataFrame) -> pl.DataFrame:
@@ -588,7 +590,8 @@ def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
     scope that carry a valid NIK: `p_district` the share NIK-linked to a person of another
     village of the record's district; `p_far` the share linked to a person of another district,
     or whose NIK is nobody's in the registry (`unknown`: a holder from another regency, or one
-    whose registry row was rejected). Shrunk towards 0 by ELSEWHERE_PRIOR_N pseudo-records, so
+    whose registry row was rejected: where such a person lives is often what was wrong with the
+    row). Shrunk towards 0 by ELSEWHERE_PRIOR_N pseudo-records, so
     that a handful of NIK links does not make every name suspect, then taken at its upper
     bound, ELSEWHERE_Z standard errors above (a share with none from elsewhere stays 0): the
     records matched by name are those without a NIK, a sample the NIK-bearing ones stand for
@@ -831,12 +834,19 @@ def _link_asset_records(
     company = pl.col("npwp").is_not_null()
     persons = recs.filter(~company)
     exact, repaired, spent = _nik_candidates(persons, reg, idf, review, accept)
+    # A valid NIK that is nobody's in the registry but a person's whose registry row was
+    # rejected: the record is that person's. Not repaired onto a neighbour, not matched by name.
+    owned = (
+        persons.filter(pl.col("nik").is_not_null()).join(exact.select("rid"), on="rid", how="anti")
+        .join(unlisted.filter(pl.col("nik").is_not_null()).select("nik").unique(), on="nik", how="semi")
+        .select("rid", owned=pl.lit(True))
+    )
     exact_ok = exact.filter("agrees").group_by("rid").agg(pl.col("pid").first())
     conflict = exact.filter(~pl.col("agrees")).select("rid").unique().with_columns(
         conflict=pl.lit(True)
     )
     rep_ok = (
-        repaired.join(exact_ok, on="rid", how="anti")
+        repaired.join(exact_ok, on="rid", how="anti").join(owned, on="rid", how="anti")
         .group_by("rid").agg(pl.col("pid").first(), n=pl.len())
         .filter(pl.col("n") == 1).drop("n")
     )
@@ -846,7 +856,8 @@ def _link_asset_records(
     ]).join(reg.select("pid", "nik", "no_kk"), on="pid").select(
         "rid", l_nik="nik", l_kk="no_kk", l_method="method"
     )
-    to_name = persons.join(nik_links.select("rid"), on="rid", how="anti").filter(
+    to_name = persons.join(nik_links.select("rid"), on="rid", how="anti").join(
+        owned, on="rid", how="anti").filter(
         pl.col("in_scope") & pl.col("key").is_not_null()
     ).join(conflict, on="rid", how="left").with_columns(
         nik_check=pl.when(pl.col("conflict").is_null()).then(pl.col("nik"))
@@ -867,6 +878,7 @@ def _link_asset_records(
         recs.select("rid", "source", "row_number", "record_id", "npwp", "in_scope")
         .join(nik_links, on="rid", how="left")
         .join(conflict, on="rid", how="left")
+        .join(owned.select("rid", "owned"), on="rid", how="left")
         .join(names, on="rid", how="left")
     )
     outcome = pl.col("outcome")
@@ -874,9 +886,11 @@ def _link_asset_records(
     by_nik = pl.col("l_method").is_not_null()
     out_scope = ~pl.col("in_scope") & ~by_nik
     linked_by_name = outcome.is_in(["ACCEPT", "CANDIDATE"])
+    is_owned = pl.col("owned").fill_null(False)
     method = (
         pl.when(is_company).then(pl.lit(UNLINKED))
         .when(by_nik).then(pl.col("l_method"))
+        .when(is_owned).then(pl.lit(UNLINKED))
         .when(out_scope).then(pl.lit(UNLINKED))
         .when(linked_by_name).then(pl.lit(NAME_MATCH))
         .when(outcome == "AMBIGUOUS").then(pl.lit(AMBIGUOUS))
@@ -885,6 +899,7 @@ def _link_asset_records(
     conflict_note = pl.col("conflict").fill_null(False)
     note = (
         pl.when(is_company).then(pl.lit(COMPANY_NPWP))
+        .when(is_owned).then(pl.lit(OWNER_ROW_REJECTED))
         .when(out_scope).then(pl.lit(OUT_OF_SCOPE))
         .when(conflict_note).then(pl.lit(NIK_NAME_CONFLICT))
         .when(by_nik).then(pl.lit(None, dtype=pl.String))

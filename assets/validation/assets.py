@@ -115,8 +115,9 @@ def _validation_asset(name: str, fn, with_flags: bool = False) -> dg.AssetsDefin
         )
         outs[f"{name}_unlisted"] = dg.AssetOut(
             group_name=GROUP,
-            description="The persons of rejected registry rows: name, village and birth date as far as "
-            "they could be read. Linkage counts them among a land record's namesakes and never links to them.",
+            description="The persons of rejected registry rows: NIK, name, village and birth date as far as "
+            "they could be read. Linkage counts them among a land record's namesakes, leaves a record "
+            "carrying their NIK to them, and never links to them.",
         )
 
     @dg.multi_asset(

@@ -59,7 +59,8 @@ QUARANTINE_SCHEMA = {
 }
 FLAGS_SCHEMA = {"NO_KK": pl.String, "code": pl.String, "source_row": pl.Int64, "rule": pl.String}
 # Persons whose registry row was rejected, as far as the row can be read (penduduk only).
-UNLISTED_SCHEMA = {"NAMA_LGKP": pl.String, "KODE_WILAYAH": pl.String, "TGL_LHR": pl.Date, ROW_NUMBER: pl.Int64}
+UNLISTED_SCHEMA = {"NIK": pl.String, "NAMA_LGKP": pl.String, "KODE_WILAYAH": pl.String, "TGL_LHR": pl.Date,
+                   ROW_NUMBER: pl.Int64}
 
 REJECTED_MEMBER_ROW = "REJECTED_MEMBER_ROW"
 CONFLICTING_RECORDS = "CONFLICTING_RECORDS"
@@ -841,8 +842,8 @@ def _penduduk_flags(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _unlisted_persons(df: pl.DataFrame, load_date: date) -> pl.DataFrame:
-    """The persons of the rejected registry rows, one row each: the name, village and birth date
-    as far as validation could read them (a village code as written, even one the reference
+    """The persons of the rejected registry rows, one row each: the NIK (when valid), name, village
+    and birth date as far as validation could read them (a village code as written, even one the reference
     lacks: its district is still told; a birth date after the load date is unknown). A rejected row is
     out of the load, but its person lives and may hold land all the same: linkage counts them
     among the namesakes of a record's candidate and never links a record to them. A later
@@ -859,6 +860,7 @@ def _unlisted_persons(df: pl.DataFrame, load_date: date) -> pl.DataFrame:
         .with_columns(person.alias("~person"))
         .unique(subset=["~person"], keep="first", maintain_order=True)
         .select(
+            pl.col("~NIK").alias("NIK"),
             pl.col("~NAMA_LGKP").alias("NAMA_LGKP"),
             pl.col("~KODE_WILAYAH").alias("KODE_WILAYAH"),
             pl.when(pl.col("~TGL_LHR") <= load_date).then(pl.col("~TGL_LHR")).alias("TGL_LHR"),
