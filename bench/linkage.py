@@ -105,7 +105,7 @@ def _splink_inputs(base: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     typed = base / "typed"
     pen = pl.read_parquet(typed / "penduduk.parquet")
     recs = _asset_records(pl.read_parquet(typed / "tanah.parquet"),
-                          pl.read_parquet(typed / "kendaraan.parquet"))
+                          pl.read_parquet(typed / "kendaraan.parquet"), _policy().holder_min_age)
     recs = recs.filter(pl.col("npwp").is_null() & pl.col("in_scope") & pl.col("key").is_not_null())
     reg = _registry(pen)
 
@@ -333,7 +333,7 @@ def _child_blocking(base: Path) -> None:
     typed = base / "typed"
     reg = M._registry(pl.read_parquet(typed / "penduduk.parquet"))
     recs = M._asset_records(pl.read_parquet(typed / "tanah.parquet"),
-                            pl.read_parquet(typed / "kendaraan.parquet"))
+                            pl.read_parquet(typed / "kendaraan.parquet"), _policy().holder_min_age)
     # The records that go to name matching: persons in scope without a NIK link.
     by_nik = pl.read_parquet(base / "links.parquet").filter(
         pl.col("method").is_in(["NIK_EXACT", "NIK_REPAIRED"]) & (pl.col("source") != "rumah")
