@@ -586,33 +586,22 @@ def test_name_match_below_accept_sends_to_review_not_excluded():
     assert res.components.filter((pl.col("no_kk") == kk(1)) & (pl.col("component") == "mobil"))["points"].item() == 0
 
 
-def test_a_parcel_held_for_namesakes_elsewhere_reviews_its_villager_and_says_why():
+@pytest.mark.parametrize("note,says,not_says", [
+    ("NAMESAKE_ELSEWHERE", "daerah lain", "ditolak validasi"),  # a namesake from elsewhere may hold it
+    ("NAMESAKE_UNLISTED", "ditolak validasi", "daerah lain"),  # so may a villager whose row was rejected
+])
+def test_a_parcel_held_for_namesakes_reviews_its_villager_and_says_why(note, says, not_says):
     w = World()
     a = w.family(1)
     w.family(2)
     nib = w.parcel(None, luas=6000.0, method="AMBIGUOUS", score=0.91, candidates=[a])
-    w.links[-1]["note"] = "NAMESAKE_ELSEWHERE"
+    w.links[-1]["note"] = note
     w.padding()
     res = w.run()
     assert hh(res, 1)["status"] == "REVIEW" and codes_of(res, 1) == {"UNCERTAIN_MATCH"}
     ev = reasons_of(res, 1, "UNCERTAIN_MATCH")[0]
-    assert ev["evidence_id"] == nib and "bernama sama" in ev["evidence"] and "kandidat" not in ev["evidence"]
-    assert hh(res, 2)["status"] == "ELIGIBLE"
-    check_invariants(res, w)
-
-
-def test_a_parcel_held_for_a_namesake_whose_registry_row_was_rejected_says_so():
-    w = World()
-    a = w.family(1)
-    w.family(2)
-    nib = w.parcel(None, luas=6000.0, method="AMBIGUOUS", score=0.91, candidates=[a])
-    w.links[-1]["note"] = "NAMESAKE_UNLISTED"
-    w.padding()
-    res = w.run()
-    assert hh(res, 1)["status"] == "REVIEW" and codes_of(res, 1) == {"UNCERTAIN_MATCH"}
-    ev = reasons_of(res, 1, "UNCERTAIN_MATCH")[0]
-    assert ev["evidence_id"] == nib and "ditolak validasi" in ev["evidence"]
-    assert "kandidat" not in ev["evidence"] and "daerah lain" not in ev["evidence"]
+    assert ev["evidence_id"] == nib and "bernama sama" in ev["evidence"] and says in ev["evidence"]
+    assert "kandidat" not in ev["evidence"] and not_says not in ev["evidence"]
     assert hh(res, 2)["status"] == "ELIGIBLE"
     check_invariants(res, w)
 
