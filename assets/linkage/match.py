@@ -689,9 +689,9 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
     often as the registry's persons do and hold parcels in any village alike, whatever its
     population: λ = registry count / villages in the registry, with odds p_far/(1-p) × λ (a
     village's own holders grow with its population, those from afar do not: docs/linkage.md).
-    For land, each villager bearing the name whose registry row was rejected (`_uv`) is as
-    likely its holder as the candidate: odds 1 each (a vehicle's RT/RW tells its owner apart).
-    For land, only persons of age on the certificate's issue date count (`born_by`)."""
+    For land, each villager bearing the name whose registry row was rejected (`_uv`, kept in
+    the output) is as likely its holder as the candidate: odds 1 each (a vehicle's RT/RW tells
+    its owner apart), and only persons of age on the certificate's issue date count (`born_by`)."""
     villages, n_vill = counts["villages"], counts["n_vill"]
     q = (1.0 - pl.col("p_district") - pl.col("p_far")).clip(EPS, 1.0)
     scored = scored.with_columns(_d=pl.col("r_village").str.slice(0, 8))
