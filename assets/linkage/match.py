@@ -1030,8 +1030,9 @@ def link_assets(
     "agrees" with the registry name when its name score reaches `review`. `holder_min_age`: a
     person younger than this on a land certificate's TGL_TERBIT is not a name candidate for it
     (0: no such rule). `unlisted`: the persons of rejected registry rows (validation's
-    `Validated.unlisted`: NAMA_LGKP, KODE_WILAYAH, TGL_LHR), counted among the namesakes of a
-    land record's candidate, never linked (none given: nobody's row was rejected).
+    `Validated.unlisted`: NIK, NAMA_LGKP, KODE_WILAYAH, TGL_LHR), counted among the namesakes of a
+    land record's candidate and owning a record that carries their valid NIK (`UNLINKED`,
+    `OWNER_ROW_REJECTED`), never linked (none given: nobody's row was rejected).
 
     `stats`, when given, receives `pairs`: the candidate pairs scored, one row per record and
     stage (`part` `assets` or `rumah`, `rid` the record's index within its part, `stage`, `n`).

@@ -811,16 +811,23 @@ def validate_penduduk(raw, regions: pl.DataFrame, load_date: date | None = None,
     return result
 
 
+def _first_rejecting_rule(df: pl.DataFrame) -> pl.Expr:
+    """Of a row with a finding (`_run`'s rows), the first rule in column order that rejects it, a
+    Pandera failure on the typed frame counting as `REQUIRED_MISSING`; null when no rule but a
+    duplicate one rejects it."""
+    n = sum(1 for c in df.columns if c.startswith("~a"))
+    return pl.coalesce(
+        [pl.when(pl.col(f"~a{i}") == rules.ROW_REJECTED).then(pl.col(f"~r{i}")) for i in range(n)]
+        + [pl.when(pl.col("~late")).then(pl.lit(rules.REQUIRED_MISSING))]
+    )
+
+
 def _penduduk_flags(df: pl.DataFrame) -> pl.DataFrame:
     """Household flags: `REJECTED_MEMBER_ROW` for a row rejected by any rule but a duplicate one
     (with the first such rule), `CONFLICTING_RECORDS` for each copy of a NIK with conflicting
     rows; only where the row's NO_KK is usable (16 digits). A later identical copy flags
     nothing: the household's make-up is known from the kept copy."""
-    n = sum(1 for c in df.columns if c.startswith("~a"))
-    first_reject = pl.coalesce(
-        [pl.when(pl.col(f"~a{i}") == rules.ROW_REJECTED).then(pl.col(f"~r{i}")) for i in range(n)]
-        + [pl.when(pl.col("~late")).then(pl.lit(rules.REQUIRED_MISSING))]
-    )
+    first_reject = _first_rejecting_rule(df)
     base = df.filter(pl.col("~NO_KK").is_not_null() & ~pl.col("~identical"))
     member = (
         base.with_columns(first_reject.alias("~why"))
@@ -849,10 +856,7 @@ def _unlisted_persons(df: pl.DataFrame, load_date: date) -> pl.DataFrame:
     among the namesakes of a record's candidate and never links a record to them. A later
     identical copy is nobody new; conflicting copies of one NIK are one person (the first copy);
     a row without a readable name is left out (no namesake of anyone)."""
-    n = sum(1 for c in df.columns if c.startswith("~a"))
-    rejected = pl.any_horizontal(
-        [pl.col(f"~a{i}") == rules.ROW_REJECTED for i in range(n)] + [pl.col("~late"), pl.col("~conflict")]
-    ).fill_null(False)
+    rejected = _first_rejecting_rule(df).is_not_null() | pl.col("~conflict")
     person = pl.coalesce(pl.col("~NIK"), pl.format("row {}", pl.col(ROW_NUMBER)))
     return (
         df.filter(rejected & ~pl.col("~identical") & pl.col("~NAMA_LGKP").is_not_null())
