@@ -631,6 +631,36 @@ def test_the_village_comes_before_the_district():
     assert sorted(b["candidates"]) == sorted([RATNA, "3510125010880099"])
 
 
+def test_a_village_link_on_part_of_a_name_yields_to_a_district_namesake_of_the_whole():
+    # The parcel's name, ARIF KURNIAWAN, is borne as written by a person of V2; in the parcel's
+    # village only ARIF SYAHPUTRA KURNIAWAN comes near (a dropped part). The villager is not
+    # clearly the better explanation: both are listed, neither is linked.
+    # (ARIF is common: a name agreeing in part on common parts scores below 0.95, and a district
+    # namesake scores 1 + OTHER_VILLAGE = 0.90, within the 0.05 margin.)
+    arifs = [person(f"35101501019{i:05d}", f"35101501019{i:05d}", w, village=V3)
+             for i, w in enumerate(["ARIF HIDAYAT", "ARIF RAHMAN", "ARIF SETIAWAN", "ARIF WIBOWO"] * 5
+                                   + ["DWI KURNIAWAN", "EKO KURNIAWAN"], start=100)]
+    reg = pl.concat([REGISTRY, penduduk(*arifs)])
+    arif_v1, arif_v2 = "3510120909700091", "3510125010880092"
+    villager = person(arif_v1, KK2, "ARIF SYAHPUTRA KURNIAWAN")
+    t = tanah(parcel("35101200000001", "ARIF KURNIAWAN"))
+    alone = row(link(t, reg=pl.concat([reg, penduduk(villager)])), "tanah", "35101200000001")
+    assert (alone["method"], alone["nik"]) == (NAME_MATCH, arif_v1)
+    assert 0.92 <= alone["score"] < 0.95
+    other = person(arif_v2, KK7, "ARIF KURNIAWAN", village=V2)
+    a = row(link(t, reg=pl.concat([reg, penduduk(villager, other)])), "tanah", "35101200000001")
+    assert (a["method"], a["nik"]) == (AMBIGUOUS, None)
+    assert sorted(a["candidates"]) == sorted([arif_v1, arif_v2])
+    # A district person whose name is no nearer than the villager's does not challenge the link;
+    # nor does a district namesake challenge a villager whose name agrees in full.
+    far = person(arif_v2, KK7, "ARIF SAPUTRA KURNIAWAN", village=V2)
+    b = row(link(t, reg=pl.concat([reg, penduduk(villager, far)])), "tanah", "35101200000001")
+    assert (b["method"], b["nik"]) == (NAME_MATCH, arif_v1)
+    whole = person(arif_v1, KK2, "ARIF KURNIAWAN")
+    c = row(link(t, reg=pl.concat([reg, penduduk(whole, other)])), "tanah", "35101200000001")
+    assert (c["method"], c["nik"]) == (NAME_MATCH, arif_v1) and c["score"] >= 0.92
+
+
 def test_a_typing_error_that_moves_a_space_still_agrees_with_the_nik():
     t = tanah(parcel("35101200000001", "BUDIS ANTOSO", BUDI),
               parcel("35101200000002", "BOEDI SANTOSO", BUDI))

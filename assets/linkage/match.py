@@ -771,6 +771,14 @@ def _name_links_chunk(
         # `accept`; when it cannot, its result is used only where the village had nothing, and
         # to list the district's namesakes of a record held for them.
         settled = village.filter((pl.col("outcome") != "NONE") & ~listed)
+    # A village link on a name that agrees only in part (a dropped or added part, a typing
+    # error) is challenged by the district: a person of another village bearing the record's
+    # name as written scores up to 1 + OTHER_VILLAGE, within `margin` of such a link, and is
+    # then as likely its holder. The district decides these over both passes' pairs.
+    challenged = village.filter(
+        (pl.col("outcome") == "ACCEPT") & (pl.col("best") < 1.0 + OTHER_VILLAGE + margin - EPS)
+    ).select("rid")
+    settled = settled.join(challenged, on="rid", how="anti")
     rest = recs.join(settled.select("rid"), on="rid", how="anti")
     district, _ = _name_pass(
         rest, rkeys, reg, pkeys, idf, "district", DISTRICT_KEY_CAP, accept, review, margin,
@@ -778,7 +786,8 @@ def _name_links_chunk(
     )
     # The district wins where it accepts, where the village had nothing to offer, or where the
     # village's best was held for namesakes elsewhere (the district lists them beside it).
-    village_has = village.filter((pl.col("outcome") != "NONE") & ~listed).select("rid")
+    village_has = village.filter((pl.col("outcome") != "NONE") & ~listed).select("rid").join(
+        challenged, on="rid", how="anti")
     from_district = district.filter(pl.col("outcome") == "ACCEPT").vstack(
         district.filter(pl.col("outcome") != "ACCEPT").join(village_has, on="rid", how="anti")
     )
