@@ -567,12 +567,23 @@ def _name_pass(
     # A name borne by many across the registry, in a source whose records often lie outside
     # their holder's village, is held below `accept`: a holder from elsewhere may bear it; so is
     # a name that a villager whose registry row was rejected bears too.
-    scored = _with_elsewhere_odds(
-        scored.join(recs.select("rid", "stratum"), on="rid"), counts, commonness
-    )
-    elsewhere = pl.col("odds") > MAX_ELSEWHERE_ODDS
     score = pl.col("score") + pl.when(pl.col("r_village") != pl.col("p_village")).then(
         OTHER_VILLAGE).otherwise(0.0)
+    # The odds can change only a pair scoring above the cap below (most pairs score less: every
+    # namesake of another village, and the names that agree in part): counted for those alone.
+    near = scored.select(pl.arg_where(score > accept - 0.01 - EPS)).to_series()
+    odds = pl.Series("odds", [0.0] * scored.height, pl.Float64)
+    uv = pl.Series("_uv", [0] * scored.height, pl.UInt32)
+    if near.len():
+        sub = _with_elsewhere_odds(
+            scored[near].select("rid", "pkey", "r_village", "born_by")
+            .join(recs.select("rid", "stratum"), on="rid", how="left", maintain_order="left"),
+            counts, commonness,
+        )
+        odds = odds.scatter(near, sub["odds"])
+        uv = uv.scatter(near, sub["_uv"].cast(pl.UInt32))
+    scored = scored.with_columns(odds, uv)
+    elsewhere = pl.col("odds") > MAX_ELSEWHERE_ODDS
     held = elsewhere & (score >= accept - EPS)
     score = pl.when(elsewhere).then(pl.min_horizontal(score, pl.lit(accept - 0.01))).otherwise(score)
     scored = scored.with_columns(
@@ -624,10 +635,10 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.Data
     (`n`), villages (`villages`), villages per district (`n_vill`), and persons per name key
     (`counts`), per key and district (`in_d`) and per key and village (`in_v`), counting the
     persons of rejected rows (`unlisted`: key, village, born) too, and those alone per key and
-    village (`unlisted_v`); each both in all (`_n` per group) and as running counts in birth
-    order (`<name>_by_birth`: `_n` persons born on or before `_b`). Keys, districts and villages
-    are grouped by their 64-bit hashes (`_kh`, `_dh`, `_vh`). A missing birth date counts as of
-    age."""
+    village (`unlisted_v`); each both in all (`_n` per group) and per birth date
+    (`<name>_by_birth`: `_n` persons born on `_b`, which `_counts_born_by` turns into running
+    counts for the groups it is asked about). Keys, districts and villages are grouped by their
+    64-bit hashes (`_kh`, `_dh`, `_vh`). A missing birth date counts as of age."""
     def hashed(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.filter(pl.col("key").is_not_null()).select(
             _kh=pl.col("key").hash(7), _dh=pl.col("village").str.slice(0, 8).hash(7),
@@ -644,9 +655,7 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.Data
         dist = ghosts if name == "unlisted_v" else everyone
         per_day = dist.group_by(*by, "_b").agg(_n=pl.len())
         out[name] = per_day.group_by(*by).agg(pl.col("_n").sum())
-        out[f"{name}_by_birth"] = (
-            per_day.sort(*by, "_b").with_columns(pl.col("_n").cum_sum().over(by)).sort("_b")
-        )
+        out[f"{name}_by_birth"] = per_day
     return out
 
 
@@ -667,9 +676,12 @@ def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
     undated = distinct.filter(pl.col("_cut").is_null())
     for name, by in _COUNTED.items():
         col = _COUNT_COLUMN[name]
-        # only the groups asked for: an as-of join hashes its whole right side each time
-        running = counts[f"{name}_by_birth"].join(dated.select(by).unique(), on=by, how="semi",
-                                                  maintain_order="left")
+        # only the groups asked for, as running counts in birth order (an as-of join hashes its
+        # whole right side each time)
+        running = (
+            counts[f"{name}_by_birth"].join(dated.select(by).unique(), on=by, how="semi")
+            .sort(*by, "_b").with_columns(pl.col("_n").cum_sum().over(by)).sort("_b")
+        )
         dated = dated.join_asof(running, left_on="_cut", right_on="_b", by=by,
                                 strategy="backward", check_sortedness=False).drop("_b").rename({"_n": col})
         undated = undated.join(counts[name], on=by, how="left").rename({"_n": col})
