@@ -346,13 +346,20 @@ def _nik_candidates(
     person whose own row was rejected, so its names must agree at `repair_agree` (the accept
     threshold). The third frame counts the pairs compared per record (`rid`, `spent`).
     """
-    exact = recs.filter(pl.col("nik").is_not_null()).select("rid", "nik").join(
-        reg.select("pid", "nik"), on="nik"
+    exact = recs.filter(pl.col("nik").is_not_null()).select("rid", "nik", rkey="key").join(
+        reg.select("pid", "nik", pkey="key"), on="nik"
     )
-    exact = _score_pairs(exact, recs, reg, idf, f"{part}/nik_exact").select(
-        "rid", "pid", agrees=(pl.col("name_score") >= agree - EPS) & pl.col("rkey").is_not_null(),
-        short=_short_form(pl.col("rtoks"), pl.col("ptoks")),
-    )
+    # Most NIK hits carry the registry's name as written (the same key): those agree without
+    # scoring; the others are scored.
+    same = (pl.col("rkey") == pl.col("pkey")).fill_null(False)
+    _log_pairs(exact.filter(same), f"{part}/nik_exact")
+    exact = pl.concat([
+        exact.filter(same).select("rid", "pid", agrees=pl.lit(True), short=pl.lit(False)),
+        _score_pairs(exact.filter(~same).select("rid", "pid"), recs, reg, idf, f"{part}/nik_exact").select(
+            "rid", "pid", agrees=(pl.col("name_score") >= agree - EPS) & pl.col("rkey").is_not_null(),
+            short=_short_form(pl.col("rtoks"), pl.col("ptoks")),
+        ),
+    ])
     done = exact.filter(pl.col("agrees")).select("rid")
     src = (
         recs.join(done, on="rid", how="anti")
