@@ -122,6 +122,14 @@ def _with_key(df: pl.DataFrame, name_col: str) -> pl.DataFrame:
     return out.with_columns(toks=pl.col("key").str.split(" "))
 
 
+def _per_distinct(df: pl.DataFrame, col: str, **exprs: pl.Expr) -> pl.DataFrame:
+    """Add `exprs` (of `col` alone) to `df`, computed once per distinct value of `col`: addresses
+    and RT/RW numbers repeat (at 1,700,000 persons, 2,102 distinct addresses)."""
+    distinct = df.select(pl.col(col).unique()).drop_nulls().with_columns(**exprs)
+    out = df.join(distinct, on=col, how="left", maintain_order="left")
+    return out.with_columns(pl.col(name).cast(distinct.schema[name]) for name in exprs)
+
+
 def _clean_rt(e: pl.Expr) -> pl.Expr:
     digits = e.cast(pl.String).str.strip_chars().str.extract(r"^0*([0-9]{1,3})$", 1)
     return digits.str.zfill(3)
@@ -151,11 +159,15 @@ def _registry(penduduk: pl.DataFrame) -> pl.DataFrame:
         no_kk=pl.col("NO_KK").cast(pl.String),
         NAMA_LGKP=pl.col("NAMA_LGKP").cast(pl.String),
         village=pl.col("KODE_WILAYAH").cast(pl.String),
-        p_rt=_clean_rt(_col(penduduk, "NO_RT")),
-        p_rw=_clean_rt(_col(penduduk, "NO_RW")),
-        p_addr=_address_clean(_col(penduduk, "ALAMAT")),
+        _rt=_col(penduduk, "NO_RT").cast(pl.String),
+        _rw=_col(penduduk, "NO_RW").cast(pl.String),
+        _addr=_col(penduduk, "ALAMAT").cast(pl.String),
         born=_col(penduduk, "TGL_LHR", pl.Date()),
     ).with_row_index("pid")
+    reg = _per_distinct(reg, "_rt", p_rt=_clean_rt(pl.col("_rt")))
+    reg = _per_distinct(reg, "_rw", p_rw=_clean_rt(pl.col("_rw")))
+    reg = _per_distinct(reg, "_addr", p_addr=_address_clean(pl.col("_addr")))
+    reg = reg.select("pid", "nik", "no_kk", "NAMA_LGKP", "village", "p_rt", "p_rw", "p_addr", "born")
     reg = _with_key(reg, "NAMA_LGKP").drop("NAMA_LGKP")
     return reg.with_columns(district=pl.col("village").str.slice(0, 8))
 
@@ -292,8 +304,11 @@ def _score_pairs(
         pl.col("r_rw") == pl.col("p_rw")
     )
     has_addr = pl.col("r_addr").is_not_null() & pl.col("p_addr").is_not_null()
-    if p.height and p.select(has_addr.any()).item():
-        p = p.with_columns(_address_scores(p).alias("addr_score"))
+    # The address counts only between a record and a person of its village: scored there alone.
+    near = p.select(pl.arg_where(same_village & has_addr)).to_series() if p.height else None
+    if near is not None and near.len():
+        addr = pl.repeat(0.0, p.height, dtype=pl.Float64, eager=True).alias("addr_score")
+        p = p.with_columns(addr.scatter(near, _address_scores(p[near].select("r_addr", "p_addr"))))
     else:
         p = p.with_columns(addr_score=pl.lit(0.0))
     adjust = (
@@ -399,9 +414,11 @@ def _name_keys(df: pl.DataFrame, id_col: str) -> pl.DataFrame:
     Kinds: the whole key (WHOLE), pairs of token prefixes (PAIR: neighbours, and first with last
     for three tokens or more, in sorted order so that swapped parts meet), and token prefixes
     (TOKEN). A hash collision can only add a spurious candidate pair, which scoring rejects.
+    Built once per distinct name key (namesakes share them), then given to each id.
     """
-    base = df.lazy().select(
-        pl.col(id_col), key=pl.col("key"),
+    ids = df.lazy().select(id_col, "key").filter(pl.col("key").is_not_null())
+    base = df.lazy().select("key", "toks").unique(subset=["key"]).select(
+        key=pl.col("key"),
         pre=pl.col("toks").list.head(MAX_TOKENS).list.eval(
             pl.when(pl.element().str.len_chars() >= 2)
             .then(pl.element().str.slice(0, PREFIX))
@@ -409,8 +426,8 @@ def _name_keys(df: pl.DataFrame, id_col: str) -> pl.DataFrame:
         ),
     ).filter(pl.col("key").is_not_null())
     parts = [
-        base.select(id_col, kind=pl.lit(WHOLE, pl.UInt8), k=pl.col("key")),
-        base.select(id_col, kind=pl.lit(TOKEN, pl.UInt8), k=pl.col("pre"))
+        base.select("key", kind=pl.lit(WHOLE, pl.UInt8), k=pl.col("key")),
+        base.select("key", kind=pl.lit(TOKEN, pl.UInt8), k=pl.col("pre"))
         .explode("k").drop_nulls("k"),
     ]
     n = pl.col("pre").list.len()
@@ -420,16 +437,16 @@ def _name_keys(df: pl.DataFrame, id_col: str) -> pl.DataFrame:
         ok = a.is_not_null() & b.is_not_null() & (n > 2 if j == -1 else n > j)
         parts.append(
             base.filter(ok).select(
-                id_col, kind=pl.lit(PAIR, pl.UInt8),
+                "key", kind=pl.lit(PAIR, pl.UInt8),
                 k=pl.when(a <= b).then(a + "|" + b).otherwise(b + "|" + a),
             )
         )
-    return (
+    per_key = (
         pl.concat(parts)
-        .select(id_col, "kind", kh=(pl.col("kind").cast(pl.String) + pl.col("k")).hash(7))
-        .unique(subset=[id_col, "kh"])
-        .collect()
+        .select("key", "kind", kh=(pl.col("kind").cast(pl.String) + pl.col("k")).hash(7))
+        .unique(subset=["key", "kh"])
     )
+    return ids.join(per_key, on="key").drop("key").collect()
 
 
 def _candidate_pairs(
@@ -848,10 +865,8 @@ def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame, holder_min_age:
             "ALAMAT_PEMILIK", "NPWP_PEMILIK", None, None),
     ]).with_row_index("rid")
     rt, rw = parse_rt_rw(pl.col("address"))
-    recs = recs.with_columns(
-        r_rt=rt, r_rw=rw, r_addr=_address_clean(pl.col("address")),
-        district=pl.col("village").str.slice(0, 8),
-    )
+    recs = _per_distinct(recs, "address", r_rt=rt, r_rw=rw, r_addr=_address_clean(pl.col("address")))
+    recs = recs.with_columns(district=pl.col("village").str.slice(0, 8))
     return _with_key(recs, "name")
 
 
