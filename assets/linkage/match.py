@@ -659,10 +659,12 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.Data
     (`n`), villages (`villages`), villages per district (`n_vill`), and persons per name key
     (`counts`), per key and district (`in_d`) and per key and village (`in_v`), counting the
     persons of rejected rows (`unlisted`: key, village, born) too, and those alone per key and
-    village (`unlisted_v`); each both in all (`_n` per group) and per birth date
-    (`<name>_by_birth`: `_n` persons born on `_b`, which `_counts_born_by` turns into running
-    counts for the groups it is asked about). Keys, districts and villages are grouped by their
-    64-bit hashes (`_kh`, `_dh`, `_vh`). A missing birth date counts as of age."""
+    village (`unlisted_v`); each both in all (`_n` per group) and by birth date
+    (`<name>_by_birth`): for the registry-wide counts as running counts in birth order (`_n`
+    persons born on or before `_b`: a group of records asks about most keys), for the others
+    (`_LOCAL`) per birth date (`_n` persons born on `_b`), made running by `_counts_born_by` for
+    the groups asked about. Keys, districts and villages are grouped by their 64-bit hashes
+    (`_kh`, `_dh`, `_vh`). A missing birth date counts as of age."""
     def hashed(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.filter(pl.col("key").is_not_null()).select(
             _kh=pl.col("key").hash(7), _dh=pl.col("village").str.slice(0, 8).hash(7),
@@ -679,11 +681,31 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.Data
         dist = ghosts if name == "unlisted_v" else everyone
         per_day = dist.group_by(*by, "_b").agg(_n=pl.len())
         out[name] = per_day.group_by(*by).agg(pl.col("_n").sum())
-        out[f"{name}_by_birth"] = per_day
+        out[f"{name}_by_birth"] = per_day if name in _LOCAL else _running(per_day, by)
     return out
 
 
-_COUNTED = {"counts": ["_kh"], "in_d": ["_kh", "_dh"], "in_v": ["_kh", "_vh"], "unlisted_v": ["_kh", "_vh"]}
+def _running(per_day: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Counts per group and birth date made running (born on or before `_b`), sorted by `_b`."""
+    return per_day.sort(*by, "_b").with_columns(pl.col("_n").cum_sum().over(by)).sort("_b")
+
+
+# (a village lies in one district: grouping by both is grouping by the village, and lets a group
+# of districts take its own part of the counts, `_counts_of_districts`)
+_COUNTED = {"counts": ["_kh"], "in_d": ["_kh", "_dh"], "in_v": ["_kh", "_dh", "_vh"],
+            "unlisted_v": ["_kh", "_dh", "_vh"]}
+_LOCAL = ("in_d", "in_v", "unlisted_v")
+
+
+def _counts_of_districts(counts: dict, districts: pl.Series) -> dict:
+    """`counts` (`_name_counts`) with the per-district and per-village counts cut to `districts`:
+    a group of records asks about its own districts and villages only."""
+    dh = districts.unique().hash(7).implode()
+    local = dict(counts)
+    for name in _LOCAL:
+        for table in (name, f"{name}_by_birth"):
+            local[table] = counts[table].filter(pl.col("_dh").is_in(dh))
+    return local
 _COUNT_COLUMN = {"counts": "_c", "in_d": "_cd", "in_v": "_cv", "unlisted_v": "_uv"}
 
 
@@ -700,12 +722,10 @@ def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
     undated = distinct.filter(pl.col("_cut").is_null())
     for name, by in _COUNTED.items():
         col = _COUNT_COLUMN[name]
-        # only the groups asked for, as running counts in birth order (an as-of join hashes its
-        # whole right side each time)
-        running = (
-            counts[f"{name}_by_birth"].join(dated.select(by).unique(), on=by, how="semi")
-            .sort(*by, "_b").with_columns(pl.col("_n").cum_sum().over(by)).sort("_b")
-        )
+        # only the groups asked for (an as-of join hashes its whole right side each time)
+        asked = counts[f"{name}_by_birth"].join(dated.select(by).unique(), on=by, how="semi",
+                                                maintain_order="left")
+        running = _running(asked, by) if name in _LOCAL else asked
         dated = dated.join_asof(running, left_on="_cut", right_on="_b", by=by,
                                 strategy="backward", check_sortedness=False).drop("_b").rename({"_n": col})
         undated = undated.join(counts[name], on=by, how="left").rename({"_n": col})
@@ -769,7 +789,7 @@ def _name_links(
     recs = recs.join(chunk_of, on="district", how="left").with_columns(pl.col("_chunk").fill_null(0))
     out = [
         _name_links_chunk(part.drop("_chunk"), reg, pkeys, idf, accept, review, margin,
-                          commonness, spent, counts)
+                          commonness, spent, _counts_of_districts(counts, part["district"]))
         for part in recs.partition_by("_chunk", maintain_order=True)
     ]
     if not out:
