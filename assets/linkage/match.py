@@ -204,9 +204,10 @@ def _name_scores(pairs: pl.DataFrame, idf: pl.DataFrame, n_registry: int) -> pl.
     if pairs.height == 0:
         return pl.Series("name_score", [], dtype=pl.Float64)
     keys = pairs.select(pl.col("rkey").fill_null(""), pl.col("pkey").fill_null(""))
-    distinct = (
-        pairs.select(pl.col("rkey").fill_null(""), pl.col("pkey").fill_null(""), "rtoks", "ptoks")
-        .unique(subset=["rkey", "pkey"], keep="first", maintain_order=True)
+    # (a key is never empty: "" stands for a missing one, whose tokens are missing too)
+    distinct = keys.unique(maintain_order=True).with_columns(
+        rtoks=pl.when(pl.col("rkey") != "").then(pl.col("rkey").str.split(" ")),
+        ptoks=pl.when(pl.col("pkey") != "").then(pl.col("pkey").str.split(" ")),
     )
     scored = distinct.select("rkey", "pkey").with_columns(_distinct_name_scores(distinct, idf, n_registry))
     return keys.join(scored, on=["rkey", "pkey"], how="left", maintain_order="left")["name_score"]
@@ -282,12 +283,12 @@ def _score_pairs(
     born_by = pl.col("born_by") if "born_by" in recs.columns else pl.lit(None, pl.Date)
     # the birth-date parts (digits 7-12) as integers, once per record and person, not per pair
     p = pairs.select("rid", "pid").join(
-        recs.select("rid", rkey="key", rtoks="toks", r_village="village", r_rt="r_rt",
+        recs.select("rid", rkey="key", r_village="village", r_rt="r_rt",
                     r_rw="r_rw", r_addr="r_addr", r_nik=r_nik, born_by=born_by,
                     r_date=r_nik.str.slice(6, 6).cast(pl.Int32, strict=False)),
         on="rid",
     ).join(
-        reg.select("pid", "nik", "no_kk", pkey="key", ptoks="toks", p_village="village",
+        reg.select("pid", "nik", "no_kk", pkey="key", p_village="village",
                    p_rt="p_rt", p_rw="p_rw", p_addr="p_addr", born="born",
                    p_date=pl.col("nik").str.slice(6, 6).cast(pl.Int32, strict=False)),
         on="pid",
@@ -334,6 +335,10 @@ def _score_pairs(
 
 
 # --- NIK linking ----------------------------------------------------------------------------------
+def _tokens(key: str) -> pl.Expr:
+    return pl.col(key).str.split(" ")
+
+
 def _short_form(r: pl.Expr, p: pl.Expr) -> pl.Expr:
     """The record's name tokens `r` are a short form of the person's `p`: every token is one of
     the person's tokens or a single letter that is the initial of one, and at least one full
@@ -372,7 +377,7 @@ def _nik_candidates(
         exact.filter(same).select("rid", "pid", agrees=pl.lit(True), short=pl.lit(False)),
         _score_pairs(exact.filter(~same).select("rid", "pid"), recs, reg, idf, f"{part}/nik_exact").select(
             "rid", "pid", agrees=(pl.col("name_score") >= agree - EPS) & pl.col("rkey").is_not_null(),
-            short=_short_form(pl.col("rtoks"), pl.col("ptoks")),
+            short=_short_form(_tokens("rkey"), _tokens("pkey")),
         ),
     ])
     done = exact.filter(pl.col("agrees")).select("rid")
@@ -394,7 +399,7 @@ def _nik_candidates(
     # same day) has a name that agrees or is a short form too: then it stays a conflict.
     rival = hit_scored.filter(
         pl.col("rkey").is_not_null()
-        & ((pl.col("name_score") >= agree - EPS) | _short_form(pl.col("rtoks"), pl.col("ptoks")))
+        & ((pl.col("name_score") >= agree - EPS) | _short_form(_tokens("rkey"), _tokens("pkey")))
     ).select("rid").unique()
     short_ok = exact.filter(~pl.col("agrees") & pl.col("short")).join(rival, on="rid", how="anti")
     exact = exact.join(short_ok.select("rid", "pid", _s=pl.lit(True)), on=["rid", "pid"], how="left").select(
@@ -596,8 +601,8 @@ def _name_pass(
     # The odds can change only a pair scoring above the cap below (most pairs score less: every
     # namesake of another village, and the names that agree in part): counted for those alone.
     near = scored.select(pl.arg_where(score > accept - 0.01 - EPS)).to_series()
-    odds = pl.Series("odds", [0.0] * scored.height, pl.Float64)
-    uv = pl.Series("_uv", [0] * scored.height, pl.UInt32)
+    odds = pl.repeat(0.0, scored.height, dtype=pl.Float64, eager=True).alias("odds")
+    uv = pl.repeat(0, scored.height, dtype=pl.UInt32, eager=True).alias("_uv")
     if near.len():
         sub = _with_elsewhere_odds(
             scored[near].select("rid", "pkey", "r_village", "born_by")
