@@ -286,15 +286,26 @@ def program_lists(scores: pl.DataFrame, ages: pl.DataFrame, policy: Policy, key:
     """`key` (default `no_kk`), `qualifies` (List[String]): programs whose decile and member rule the
     household meets."""
     frame = scores.select(*dict.fromkeys(["no_kk", key]), "desil").join(ages, on="no_kk", how="left")
-    picks = []
-    for prog in policy.programs:
+    # Each program a bit of an integer; the few distinct sets of programs are lists in a lookup
+    # (building a list per household row cost a second at regency scale).
+    bits = []
+    for i, prog in enumerate(policy.programs):
         cond = pl.col("desil") <= prog.max_decile
         if prog.member_age_below is not None or prog.member_age_from is not None:
             cond = cond & pl.col(f"age_rule_{prog.name}").fill_null(False)
-        picks.append(pl.when(cond.fill_null(False)).then(pl.lit(prog.name)))
-    return frame.select(
-        key,
-        qualifies=pl.concat_list(picks).list.drop_nulls().cast(pl.List(pl.String)),
+        bits.append(cond.fill_null(False).cast(pl.Int64) * (1 << i))
+    names = [prog.name for prog in policy.programs]
+    lookup = pl.DataFrame(
+        {
+            "_set": range(1 << len(names)),
+            "qualifies": [[n for i, n in enumerate(names) if m >> i & 1] for m in range(1 << len(names))],
+        },
+        schema={"_set": pl.Int64, "qualifies": pl.List(pl.String)},
+    )
+    return (
+        frame.select(key, _set=pl.sum_horizontal(bits) if bits else pl.lit(0, pl.Int64))
+        .join(lookup, on="_set", how="left", maintain_order="left")
+        .select(key, "qualifies")
     )
 
 
