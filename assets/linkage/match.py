@@ -159,9 +159,9 @@ def _registry(penduduk: pl.DataFrame) -> pl.DataFrame:
         no_kk=pl.col("NO_KK").cast(pl.String),
         NAMA_LGKP=pl.col("NAMA_LGKP").cast(pl.String),
         village=pl.col("KODE_WILAYAH").cast(pl.String),
-        _rt=_col(penduduk, "NO_RT").cast(pl.String),
-        _rw=_col(penduduk, "NO_RW").cast(pl.String),
-        _addr=_col(penduduk, "ALAMAT").cast(pl.String),
+        _rt=_col(penduduk, "NO_RT"),
+        _rw=_col(penduduk, "NO_RW"),
+        _addr=_col(penduduk, "ALAMAT"),
         born=_col(penduduk, "TGL_LHR", pl.Date()),
     ).with_row_index("pid")
     reg = _per_distinct(reg, "_rt", p_rt=_clean_rt(pl.col("_rt")))
@@ -711,6 +711,8 @@ def _counts_of_districts(counts: dict, districts: pl.Series) -> dict:
         for table in (name, f"{name}_by_birth"):
             local[table] = counts[table].filter(pl.col("_dh").is_in(dh))
     return local
+
+
 _COUNT_COLUMN = {"counts": "_c", "in_d": "_cd", "in_v": "_cv", "unlisted_v": "_uv"}
 
 
