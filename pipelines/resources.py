@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import uuid
@@ -102,6 +103,16 @@ class PerlinsosSettings(dg.ConfigurableResource):
 
     def load_date_override(self) -> date | None:
         return date.fromisoformat(self.load_date) if self.load_date else None
+
+
+def release_finished_steps() -> None:
+    """Free the frames that steps run before in this process left in reference cycles.
+
+    The in-process executor runs every step in one process, and a finished step's frames can
+    stay reachable from cycles among its execution objects until Python's cyclic collector next
+    runs in full, which it does on its own schedule. A whole-scope step calls this first: at
+    1,700,000 persons `perlinsos load` peaked at 4.4-4.6 GB without it, 3.8 GB with it."""
+    gc.collect()
 
 
 class RegencyParts(dict):

@@ -11,6 +11,7 @@ from assets.eligibility.evaluate import evaluate
 from assets.eligibility.holdings import PARCEL_COLUMNS, VEHICLE_COLUMNS
 from assets.ingest.regions import union_flags, union_rows
 from pipelines.partitions import ALL_REGENCIES, whole_scope
+from pipelines.resources import release_finished_steps
 
 GROUP = "eligibility"
 
@@ -41,6 +42,7 @@ READS = {
 def eligibility(penduduk, penduduk_flags, rumah, tanah, kendaraan, asset_links: pl.DataFrame, policy, load_info: dict):
     """Over the whole scope: deciles rank every household of the scope, and a household's holdings
     come from links made over the whole registry."""
+    release_finished_steps()
     started = time.perf_counter()
     penduduk, rumah, tanah, kendaraan = (
         whole_scope(frame, load_info, union_rows, name)

@@ -10,7 +10,7 @@ from assets.linkage.checks import link_rate_drops, link_rates
 from assets.ingest.regions import PARTITIONED_EXTRACTS, union_rows
 from assets.linkage.match import COLUMNS, link_assets
 from pipelines.partitions import ALL_REGENCIES, whole_scope
-from pipelines.resources import PerlinsosSettings
+from pipelines.resources import PerlinsosSettings, release_finished_steps
 
 GROUP = "linkage"
 LINK_RATE = "link_rate/"
@@ -28,6 +28,7 @@ LINK_RATE = "link_rate/"
     },
 )
 def asset_links(penduduk, tanah, kendaraan, rumah, penduduk_unlisted, policy, load_info: dict):
+    release_finished_steps()
     started = time.perf_counter()
     penduduk, tanah, kendaraan, rumah, unlisted = (
         whole_scope(frame, load_info, union_rows, name)

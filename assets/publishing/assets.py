@@ -10,7 +10,7 @@ import polars as pl
 
 from assets.publishing.exports import export_frames, write_exports
 from assets.publishing.warehouse import EXTRACT_NAMES, SCHEMA_VERSION, publish_warehouse, table_columns
-from pipelines.resources import PerlinsosSettings
+from pipelines.resources import PerlinsosSettings, release_finished_steps
 
 GROUP = "publishing"
 # Concurrency pool of the steps that write the DuckDB file (limit it to 1: docs/operations.md). The
@@ -58,6 +58,7 @@ def warehouse(
     score_components: pl.DataFrame,
     extract_files: dict[str, dict],
 ):
+    release_finished_steps()
     started = time.perf_counter()
     row = load_row(load_info, policy.version, extract_files, quarantine)
     counts = publish_warehouse(
