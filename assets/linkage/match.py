@@ -522,12 +522,15 @@ def _candidate_pairs(
     crowded = pairs.filter(pl.col("_n") > pl.col("_lim"))
     if not crowded.height:
         return roomy
-    crowded = crowded.join(recs.select("rid", _rv_a="village", _rt_a="r_rt", _rw_a="r_rw"), on="rid").join(
-        reg.select("pid", _pv_a="village", _pt_a="p_rt", _pw_a="p_rw"), on="pid"
-    ).with_columns(
-        _near=((pl.col("_rv_a") == pl.col("_pv_a")) & (pl.col("_rt_a") == pl.col("_pt_a"))
-               & (pl.col("_rw_a") == pl.col("_pw_a"))).fill_null(False)
-    )
+    if other_villages:  # nobody of the record's village: nobody at its address
+        crowded = crowded.with_columns(_near=pl.lit(False))
+    else:
+        crowded = crowded.join(recs.select("rid", _rv_a="village", _rt_a="r_rt", _rw_a="r_rw"), on="rid").join(
+            reg.select("pid", _pv_a="village", _pt_a="p_rt", _pw_a="p_rw"), on="pid"
+        ).with_columns(
+            _near=((pl.col("_rv_a") == pl.col("_pv_a")) & (pl.col("_rt_a") == pl.col("_pt_a"))
+                   & (pl.col("_rw_a") == pl.col("_pw_a"))).fill_null(False)
+        )
     kept = (
         crowded.sort(["rid", "w", "_near", "pid"], descending=[False, True, True, False])
         .with_columns(_r=pl.int_range(1, pl.len() + 1).over("rid"))
