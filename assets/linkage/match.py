@@ -112,6 +112,11 @@ def _col(df: pl.DataFrame, name: str, dtype: pl.DataType = pl.String()) -> pl.Ex
     return pl.col(name).cast(dtype) if name in df.columns else pl.lit(None, dtype=dtype)
 
 
+def _tokens(key: str) -> pl.Expr:
+    """The parts of a name key (null for a missing key)."""
+    return pl.col(key).str.split(" ")
+
+
 def _with_key(df: pl.DataFrame, name_col: str) -> pl.DataFrame:
     """Add `key` (the canonical name) and `toks` (its tokens), computed once per distinct name."""
     names = df.select(pl.col(name_col)).unique().drop_nulls()
@@ -119,15 +124,14 @@ def _with_key(df: pl.DataFrame, name_col: str) -> pl.DataFrame:
         key=key_from_normalised_expr(pl.col("_norm"))
     )
     out = df.join(names.select(name_col, "key"), on=name_col, how="left", nulls_equal=False)
-    return out.with_columns(toks=pl.col("key").str.split(" "))
+    return out.with_columns(toks=_tokens("key"))
 
 
 def _per_distinct(df: pl.DataFrame, col: str, **exprs: pl.Expr) -> pl.DataFrame:
     """Add `exprs` (of `col` alone) to `df`, computed once per distinct value of `col`: addresses
     and RT/RW numbers repeat (at 1,700,000 persons, 2,102 distinct addresses)."""
     distinct = df.select(pl.col(col).unique()).drop_nulls().with_columns(**exprs)
-    out = df.join(distinct, on=col, how="left", maintain_order="left")
-    return out.with_columns(pl.col(name).cast(distinct.schema[name]) for name in exprs)
+    return df.join(distinct, on=col, how="left", maintain_order="left")
 
 
 def _clean_rt(e: pl.Expr) -> pl.Expr:
@@ -206,8 +210,8 @@ def _name_scores(pairs: pl.DataFrame, idf: pl.DataFrame, n_registry: int) -> pl.
     keys = pairs.select(pl.col("rkey").fill_null(""), pl.col("pkey").fill_null(""))
     # (a key is never empty: "" stands for a missing one, whose tokens are missing too)
     distinct = keys.unique(maintain_order=True).with_columns(
-        rtoks=pl.when(pl.col("rkey") != "").then(pl.col("rkey").str.split(" ")),
-        ptoks=pl.when(pl.col("pkey") != "").then(pl.col("pkey").str.split(" ")),
+        rtoks=pl.when(pl.col("rkey") != "").then(_tokens("rkey")),
+        ptoks=pl.when(pl.col("pkey") != "").then(_tokens("pkey")),
     )
     scored = distinct.select("rkey", "pkey").with_columns(_distinct_name_scores(distinct, idf, n_registry))
     return keys.join(scored, on=["rkey", "pkey"], how="left", maintain_order="left")["name_score"]
@@ -335,10 +339,6 @@ def _score_pairs(
 
 
 # --- NIK linking ----------------------------------------------------------------------------------
-def _tokens(key: str) -> pl.Expr:
-    return pl.col(key).str.split(" ")
-
-
 def _short_form(r: pl.Expr, p: pl.Expr) -> pl.Expr:
     """The record's name tokens `r` are a short form of the person's `p`: every token is one of
     the person's tokens or a single letter that is the initial of one, and at least one full
@@ -601,9 +601,10 @@ def _name_pass(
     # a name that a villager whose registry row was rejected bears too.
     score = pl.col("score") + pl.when(pl.col("r_village") != pl.col("p_village")).then(
         OTHER_VILLAGE).otherwise(0.0)
-    # The odds can change only a pair scoring above the cap below (most pairs score less: every
+    cap = accept - 0.01  # a held pair's score, below `accept`
+    # The odds can change only a pair scoring above the cap (most pairs score less: every
     # namesake of another village, and the names that agree in part): counted for those alone.
-    near = scored.select(pl.arg_where(score > accept - 0.01 - EPS)).to_series()
+    near = scored.select(pl.arg_where(score > cap - EPS)).to_series()
     odds = pl.repeat(0.0, scored.height, dtype=pl.Float64, eager=True).alias("odds")
     uv = pl.repeat(0, scored.height, dtype=pl.UInt32, eager=True).alias("_uv")
     if near.len():
@@ -617,7 +618,7 @@ def _name_pass(
     scored = scored.with_columns(odds, uv)
     elsewhere = pl.col("odds") > MAX_ELSEWHERE_ODDS
     held = elsewhere & (score >= accept - EPS)
-    score = pl.when(elsewhere).then(pl.min_horizontal(score, pl.lit(accept - 0.01))).otherwise(score)
+    score = pl.when(elsewhere).then(pl.min_horizontal(score, pl.lit(cap))).otherwise(score)
     scored = scored.with_columns(
         score=score.clip(0.0, 1.0).round(4), held=held, unlisted=held & (pl.col("_uv") > 0)
     ).select("rid", "nik", "no_kk", "score", "held", "unlisted")
