@@ -75,3 +75,20 @@ def test_the_splink_comparison_reads_the_same_records(measured):
     )
     assert 0 < left.height <= persons_in_scope.height
     assert right.height > 0 and {"unique_id", "nik", "key", "village"} <= set(left.columns)
+
+
+@pytest.mark.parametrize("records,at_once", [(300, 1), (300, 3)])
+def test_links_do_not_depend_on_how_districts_are_grouped_or_how_many_groups_run_at_once(
+        measured, monkeypatch, records, at_once):
+    from assets.linkage import match
+
+    monkeypatch.setattr(match, "CHUNK_RECORDS", records)
+    monkeypatch.setattr(match, "GROUPS_AT_ONCE", at_once)
+    typed = measured["base"] / "typed"
+    frames = {n: pl.read_parquet(typed / f"{n}.parquet")
+              for n in ("penduduk", "tanah", "kendaraan", "rumah", "unlisted")}
+    lk = bench._policy()
+    links = link_assets(frames["penduduk"], frames["tanah"], frames["kendaraan"], frames["rumah"],
+                        accept=lk.accept, review=lk.review, margin=lk.margin,
+                        holder_min_age=lk.holder_min_age, unlisted=frames["unlisted"])
+    assert links.equals(measured["links"])

@@ -12,13 +12,14 @@ from blocking joins on name-token keys inside the village (then the district), c
 from __future__ import annotations
 
 import math
-from datetime import date
 from contextvars import ContextVar
+from datetime import date
 
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
+from assets.concurrency import in_threads
 from assets.linkage.names import key_from_normalised_expr, name_expr
 from assets.linkage.nik import nik_repair_hits
 
@@ -60,7 +61,8 @@ ASSET_LINKS_SCHEMA: dict[str, pl.DataType] = {
 
 # --- tuning (the policy thresholds are arguments; these shape the scorer) -------------------------
 MAX_CANDIDATES = 50  # candidate pairs compared per record (NIK and name pairs together), at most
-CHUNK_RECORDS = 50_000  # records name-matched together (whole districts), bounding memory
+CHUNK_RECORDS = 35_000  # records name-matched together (whole districts), bounding memory
+GROUPS_AT_ONCE = 2  # groups of districts name-matched at the same time, each in a thread of its own
 KEEP_FRACTION = 0.6  # a pair is scored only if its blocking weight is this share of the best's
 VILLAGE_KEY_CAP = 100  # a token key shared by more persons of a village does not block alone
 DISTRICT_KEY_CAP = 300  # the same within a district
@@ -798,11 +800,12 @@ def _name_links(
     group = (sizes["len"].cum_sum() - sizes["len"]) // CHUNK_RECORDS
     chunk_of = sizes.select("district", _chunk=group)
     recs = recs.join(chunk_of, on="district", how="left").with_columns(pl.col("_chunk").fill_null(0))
-    out = [
-        _name_links_chunk(part.drop("_chunk"), reg, pkeys, idf, accept, review, margin,
-                          commonness, spent, _counts_of_districts(counts, part["district"]))
-        for part in recs.partition_by("_chunk", maintain_order=True)
-    ]
+    out = in_threads(
+        lambda part: _name_links_chunk(part.drop("_chunk"), reg, pkeys, idf, accept, review, margin,
+                                       commonness, spent, _counts_of_districts(counts, part["district"])),
+        recs.partition_by("_chunk", maintain_order=True),
+        GROUPS_AT_ONCE,
+    )
     if not out:
         return _decide(pl.DataFrame(schema={"rid": pl.UInt32, "nik": pl.String, "no_kk": pl.String,
                                              "score": pl.Float64}), accept, review, margin)
@@ -1139,8 +1142,11 @@ def _link_assets(
     reg = _registry(penduduk)
     idf = _token_idf(reg)
     recs = _asset_records(tanah, kendaraan, holder_min_age)
-    assets = _link_asset_records(recs, reg, idf, accept, review, margin, _unlisted(unlisted))
-    housing = _link_housing(rumah, reg, idf, accept, review, margin)
+    # Housing rows are linked beside the land and vehicle records (`assets.concurrency.in_threads`), independent of them.
+    assets, housing = in_threads(lambda link: link(), [
+        lambda: _link_asset_records(recs, reg, idf, accept, review, margin, _unlisted(unlisted)),
+        lambda: _link_housing(rumah, reg, idf, accept, review, margin),
+    ], 2)
     return pl.concat([assets, housing]).select(
         [pl.col(c).cast(t) for c, t in ASSET_LINKS_SCHEMA.items()]
     )
