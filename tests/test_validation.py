@@ -295,9 +295,10 @@ def test_parcel_copies_without_holder_are_left_to_the_model(regions, monkeypatch
     assert result.frame["ROW_NUMBER"].to_list() == [2]
 
 
-def test_rows_validated_in_slices_give_the_result_of_one_pass(regions, monkeypatch):
-    """Rows are evaluated SLICE_ROWS at a time; copies, rules and flags across slices are found
-    exactly as in one pass."""
+@pytest.mark.parametrize("at_once", [1, 3])
+def test_rows_validated_in_slices_give_the_result_of_one_pass(regions, monkeypatch, at_once):
+    """Rows are evaluated SLICE_ROWS at a time, SLICES_AT_ONCE slices side by side; copies,
+    rules and flags across slices are found exactly as in one pass."""
     from assets.validation import validate
 
     rows = [
@@ -308,6 +309,7 @@ def test_rows_validated_in_slices_give_the_result_of_one_pass(regions, monkeypat
     houses = [HOUSE, {**HOUSE, "NO_KK": "3510120101200002"}, {**HOUSE, "DAYA_VA": "900"}]
     whole, whole_houses = run("penduduk", rows, regions), run("rumah", houses, regions)
     monkeypatch.setattr(validate, "SLICE_ROWS", 2)
+    monkeypatch.setattr(validate, "SLICES_AT_ONCE", at_once)
     sliced, sliced_houses = run("penduduk", rows, regions), run("rumah", houses, regions)
     assert sliced.frame.equals(whole.frame)
     assert sliced.quarantine.equals(whole.quarantine)

@@ -30,6 +30,7 @@ from datetime import date
 
 import polars as pl
 
+from assets.concurrency import in_threads
 from assets.validation import parse
 from schemas import codes, rules
 from schemas.codes import PROVINCE_CODES
@@ -329,12 +330,16 @@ def _row_values(spec: _Spec, rows: pl.LazyFrame, tables: list[tuple[str, pl.Data
 SLICE_ROWS = 250_000
 
 
+SLICES_AT_ONCE = 2  # slices evaluated at the same time, each in a thread (assets/concurrency.py)
+
+
 def _in_slices(raw: pl.DataFrame, query, rows: int | None = None) -> list[pl.DataFrame]:
     """`query` (LazyFrame → LazyFrame, row-wise) run over `raw` in slices of `rows` rows, in
-    order: the wide working columns of one slice exist at a time."""
+    order: the wide working columns of `SLICES_AT_ONCE` slices exist at a time."""
     rows = rows or SLICE_ROWS
-    starts = range(0, raw.height, rows) if raw.height else [0]
-    return [query(raw.slice(start, rows).lazy()).collect(engine="in-memory") for start in starts]
+    starts = list(range(0, raw.height, rows)) if raw.height else [0]
+    return in_threads(lambda start: query(raw.slice(start, rows).lazy()).collect(engine="in-memory"),
+                      starts, SLICES_AT_ONCE)
 
 
 def _rejects(check: _Check, rule_col: str) -> pl.Expr | None:
