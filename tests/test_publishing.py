@@ -231,6 +231,9 @@ def test_exports_partitioned_masked_and_verifiable(tmp_path):
     }
     on_disk = json.loads((folder / "manifest.json").read_text())
     assert on_disk["schema_version"] and on_disk["policy_version"] == "p"
+    # districts are written side by side; the manifest lists them in code order all the same
+    assert [f["path"].split("/")[1] for f in manifest["files"]] == [
+        "kode_kecamatan=35.10.12", "kode_kecamatan=35.10.12", "kode_kecamatan=35.10.15", "kode_kecamatan=35.10.15"]
 
     household_files = sorted(str(p) for p in folder.rglob("households.parquet"))
     table = ds.dataset(household_files, format="parquet", partitioning="hive", partition_base_dir=str(folder)).to_table()

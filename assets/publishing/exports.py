@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from assets.concurrency import in_threads
 from assets.ingest.read import file_sha256
 from assets.publishing.warehouse import SCHEMA_VERSION
 
@@ -97,19 +98,24 @@ def write_exports(
     tmp = exports_root / f".tmp-{load_date}-{os.getpid()}"
     tmp.mkdir()
     try:
-        files = []
-        for district in sorted(households["kode_kecamatan"].drop_nulls().unique().to_list()):
+        def district_files(district: str) -> list[dict]:
             folder = tmp / district_partition(district)
             folder.mkdir(parents=True)
+            written = []
             for name, frame in (("households", households), ("reasons", reasons)):
                 part = frame.filter(pl.col("kode_kecamatan") == district).drop(
                     [c for c in ("kode_kecamatan", "kode_kabupaten") if c in frame.columns]
                 )
                 path = folder / f"{name}.parquet"
                 part.write_parquet(path)
-                files.append(
+                written.append(
                     {"path": str(path.relative_to(tmp)), "rows": part.height, "sha256": file_sha256(path)}
                 )
+            return written
+
+        # Districts two at a time (assets/concurrency.py); the manifest lists them in code order.
+        districts = sorted(households["kode_kecamatan"].drop_nulls().unique().to_list())
+        files = [f for written in in_threads(district_files, districts) for f in written]
         manifest = {
             "load_id": load_id,
             "load_date": load_date,
