@@ -14,9 +14,15 @@ def in_threads(fn: Callable, items: Sequence, workers: int = 2) -> list:
     single-threaded work (Python between queries, the serial part of a sort or a join) overlap
     another's parallel work, and the cores idle less. Items are started in their order. Each task
     runs in a copy of the caller's context (a context variable's value is seen, and a list it
-    holds is shared). The result does not depend on `workers`; an error of any item is raised."""
+    holds is shared). The result does not depend on `workers`.
+
+    An error of an item is raised once the items running beside it have finished; the items not
+    yet started are not started (nor when the caller is interrupted: a run being stopped)."""
     if workers <= 1 or len(items) <= 1:
         return [fn(item) for item in items]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         futures = [pool.submit(contextvars.copy_context().run, fn, item) for item in items]
         return [f.result() for f in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -53,3 +53,18 @@ def test_an_error_of_any_item_is_raised():
 
     with pytest.raises(ValueError, match="item three"):
         in_threads(fail_on_three, [1, 2, 3, 4], 2)
+
+
+def test_after_an_error_the_items_not_yet_started_are_not_started():
+    started: list[int] = []
+
+    def fail_first(x: int) -> int:
+        started.append(x)
+        if x == 0:
+            raise ValueError("item zero")
+        time.sleep(0.05)
+        return x
+
+    with pytest.raises(ValueError, match="item zero"):
+        in_threads(fail_first, list(range(20)), 2)
+    assert len(started) <= 4, started  # item 0, the one beside it, and what the freed worker took
