@@ -1142,11 +1142,11 @@ def _link_assets(
     reg = _registry(penduduk)
     idf = _token_idf(reg)
     recs = _asset_records(tanah, kendaraan, holder_min_age)
-    # Housing rows are linked beside the land and vehicle records (`assets.concurrency.in_threads`), independent of them.
+    # Housing rows do not depend on the land and vehicle records: linked beside them, in a thread.
     assets, housing = in_threads(lambda link: link(), [
         lambda: _link_asset_records(recs, reg, idf, accept, review, margin, _unlisted(unlisted)),
         lambda: _link_housing(rumah, reg, idf, accept, review, margin),
-    ], 2)
+    ], workers=2)
     return pl.concat([assets, housing]).select(
         [pl.col(c).cast(t) for c, t in ASSET_LINKS_SCHEMA.items()]
     )
