@@ -26,20 +26,26 @@ PERSONS = 20_000
 SEED = 11
 
 
-@pytest.fixture(scope="module")
-def measured(tmp_path_factory):
-    base = tmp_path_factory.mktemp("linkage_truth")
-    typed = bench.prepare(PERSONS, SEED, base)
+def _link(typed: Path) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """The links of the typed frames in `typed`, under the shipped policy, and the frames."""
     frames = {n: pl.read_parquet(typed / f"{n}.parquet")
               for n in ("penduduk", "tanah", "kendaraan", "rumah", "unlisted")}
     lk = bench._policy()
     links = link_assets(frames["penduduk"], frames["tanah"], frames["kendaraan"], frames["rumah"],
                         accept=lk.accept, review=lk.review, margin=lk.margin,
                         holder_min_age=lk.holder_min_age, unlisted=frames["unlisted"])
+    return links, frames
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory):
+    base = tmp_path_factory.mktemp("linkage_truth")
+    typed = bench.prepare(PERSONS, SEED, base)
+    links, frames = _link(typed)
     summary, per_method = bench.evaluate(links, bench._truth(base), frames["penduduk"]["NIK"],
-                                         frames["penduduk"]["NO_KK"].unique(), lk.accept)
-    return {"base": base, "links": links, "summary": {r["source"]: r for r in summary.iter_rows(named=True)},
-            "per_method": per_method}
+                                         frames["penduduk"]["NO_KK"].unique(), bench._policy().accept)
+    return {"base": base, "typed": typed, "links": links,
+            "summary": {r["source"]: r for r in summary.iter_rows(named=True)}, "per_method": per_method}
 
 
 @pytest.mark.parametrize("source,precision,recall", [
@@ -84,11 +90,5 @@ def test_links_do_not_depend_on_how_districts_are_grouped_or_how_many_groups_run
 
     monkeypatch.setattr(match, "CHUNK_RECORDS", records)
     monkeypatch.setattr(match, "GROUPS_AT_ONCE", at_once)
-    typed = measured["base"] / "typed"
-    frames = {n: pl.read_parquet(typed / f"{n}.parquet")
-              for n in ("penduduk", "tanah", "kendaraan", "rumah", "unlisted")}
-    lk = bench._policy()
-    links = link_assets(frames["penduduk"], frames["tanah"], frames["kendaraan"], frames["rumah"],
-                        accept=lk.accept, review=lk.review, margin=lk.margin,
-                        holder_min_age=lk.holder_min_age, unlisted=frames["unlisted"])
+    links, _ = _link(measured["typed"])
     assert links.equals(measured["links"])
