@@ -42,6 +42,11 @@ from assets.linkage.names import (
     ("MOCH. ALI", "MUHAMMAD ALI"),
     ("M. ALI", "MUHAMMAD ALI"),
     ("H. M. ALI", "MUHAMMAD ALI"),
+    # "M." and a master's code alone are Muhammad and a name part; after a name, a degree.
+    ("M. HI", "MUHAMMAD HI"),
+    ("H. M. SI", "MUHAMMAD SI"),
+    ("BUDI SANTOSO M.SI.", "BUDI SANTOSO"),
+    ("HJ. SITI AMINAH M.KES", "SITI AMINAH"),
     ("MUHAMAD ALI", "MUHAMMAD ALI"),
     ("MOCHAMMAD ALI", "MUHAMMAD ALI"),
     ("MOHAMAD ALI", "MUHAMMAD ALI"),

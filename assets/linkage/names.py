@@ -44,8 +44,9 @@ _DOTTED_DEGREES = (
     rf"|\bD\.\s?(?:I|II|III|IV)\.?(?:\b|$)"
 )
 # Master's degrees (M.Pd, M.Si...) collide with "M." for Muhammad, so they are removed only at
-# the end of the name, where a degree stands.
-_DOTTED_MASTERS = rf"(?:\s|^)M\.\s?(?:{_alt(_M_DEGREES)})\.?\s*$"
+# the end of the name and after a name: "M. HI" alone is Muhammad Hi, "H. M. SI" is Haji
+# Muhammad Si (the titles in front are set aside first, `_FRONT_TITLES_RE`), "BUDI M.SI" is Budi.
+_DOTTED_MASTERS = rf"(\S)\s+M\.\s?(?:{_alt(_M_DEGREES)})\.?\s*$"
 
 # Titles and degrees written without dots, removed wherever they stand as a whole word. Only
 # tokens that are never a name part in Indonesia are here.
@@ -66,6 +67,8 @@ _LEADING_TITLES = (
 _TRAILING_TITLES = ("MM", "MT", "MH", "MA", "MPD", "MSI", "SE", "SH", "ST", "SPD")
 
 _ANYWHERE_RE = rf"\b(?:{_alt(_ANYWHERE_TITLES)})\b"
+# The titles in front of a name, dotted or not, before the dots go (removed later all the same).
+_FRONT_TITLES_RE = rf"^\s*(?:(?:{_alt(_LEADING_TITLES + _ANYWHERE_TITLES)})(?:\.\s*|\s+))+"
 _LEADING_RE = rf"^(?:(?:{_alt(_LEADING_TITLES)})\s+)+"
 _TRAILING_RE = rf"(?:\s+(?:{_alt(_TRAILING_TITLES)}))+$"
 
@@ -114,7 +117,8 @@ def name_expr(col: str | pl.Expr) -> pl.Expr:
     """The normalised name (String; null when nothing of a name is left)."""
     e = _upper_clean(_as_expr(col))
     e = e.str.replace_all(_DOTTED_DEGREES, " ")
-    e = e.str.replace(_DOTTED_MASTERS, " ")
+    e = e.str.replace(_FRONT_TITLES_RE, "")
+    e = e.str.replace(_DOTTED_MASTERS, "${1} ")
     # Only letters remain: dots, hyphens, digits and the rest become spaces.
     e = _squash(e.str.replace_all(r"[^A-Z ]", " "))
     e = _squash(e.str.replace_all(_ANYWHERE_RE, " "))
