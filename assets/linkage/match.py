@@ -791,8 +791,10 @@ def _name_links(
 ) -> pl.DataFrame:
     """Village pass, then a district pass for records the village did not settle.
 
-    Records are taken a group of districts at a time (at most CHUNK_RECORDS records), which
-    bounds the memory of the blocking joins; the result does not depend on the grouping.
+    Records are taken a group of whole districts at a time (a new group starts once CHUNK_RECORDS
+    records are taken, so a group exceeds it by less than its last district's records), which
+    bounds the memory of the blocking joins; GROUPS_AT_ONCE groups are matched side by side. The
+    result depends on neither.
     """
     pkeys = _name_keys(reg, "pid")
     counts = _name_counts(reg, unlisted)
