@@ -328,8 +328,6 @@ def _row_values(spec: _Spec, rows: pl.LazyFrame, tables: list[tuple[str, pl.Data
 # Rows evaluated at once: the parsed values and rule columns of one slice (about 80 columns)
 # are what a slice costs in memory; the typed values are kept.
 SLICE_ROWS = 250_000
-
-
 SLICES_AT_ONCE = 2  # slices evaluated at the same time, each in a thread (assets/concurrency.py)
 
 
