@@ -451,7 +451,7 @@ def main() -> int:
         _child_load(Path(args._load[0]), Path(args._load[1]), args.profile, args.load_option)
         return 0
 
-    out = Path(args.out)
+    out = Path(args.out).resolve()  # Dagster wants an absolute DAGSTER_HOME
     results: dict[int, dict] = {}
     for persons in sorted(set(args.persons)):
         extracts = extracts_of(persons, args.seed, out)
