@@ -16,10 +16,12 @@ import time
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import pipelines  # noqa: E402,F401  (first: the allocator setting of `perlinsos`, before Polars loads)
+import polars as pl  # noqa: E402
 
 from bench.sets import set_dir  # noqa: E402
 

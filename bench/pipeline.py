@@ -44,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import pipelines  # noqa: E402,F401  (first: the allocator setting of `perlinsos`, before Polars loads)
 from bench.compose import PART_PERSONS, compose, parts_of  # noqa: E402
 from bench.sets import set_dir  # noqa: E402
 
