@@ -6,8 +6,8 @@ processes Dagster starts for runs and steps) passes through here first. Polars' 
 returns freed pages after half a second and keeps them counted a second longer; a load frees
 and takes back gigabytes per step, and giving pages back then faulting them in again was a
 fifth of its CPU time. Kept two seconds, and returned at once when they are: at 1,700,000
-persons 3–7 % less time for 80–100 MB more at the peak (docs/architecture.md, "Memory
-allocator"). Polars adds `_RJEM_MALLOC_CONF` of the environment after its own setting when it is
+persons up to 7 % less time for about 100 MB more at the peak, though slower in the slowest
+hour of a shared machine (docs/architecture.md, "Memory allocator"). Polars adds `_RJEM_MALLOC_CONF` of the environment after its own setting when it is
 imported, so what is set here wins over Polars' setting, and a value already in the environment
 wins over this one.
 """
