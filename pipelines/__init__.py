@@ -3,13 +3,13 @@
 Importing this package sets how Polars' memory allocator (jemalloc) hands memory back to the
 system, before anything imports Polars: every way in (the command, the code location, the
 processes Dagster starts for runs and steps) passes through here first. Polars' own setting
-returns freed pages after half a second and keeps them counted a second longer; a load frees
-and takes back gigabytes per step, and giving pages back then faulting them in again was a
-fifth of its CPU time. Kept two seconds, and returned at once when they are: at 1,700,000
-persons up to 7 % less time for about 100 MB more at the peak, though slower in the slowest
-hour of a shared machine (docs/architecture.md, "Memory allocator"). Polars adds `_RJEM_MALLOC_CONF` of the environment after its own setting when it is
-imported, so what is set here wins over Polars' setting, and a value already in the environment
-wins over this one.
+returns freed pages after half a second and keeps them counted a second longer; a load frees and
+takes back gigabytes per step, and giving pages back then faulting them in again was a fifth of
+its CPU time. Kept two seconds, and returned at once when they are: at 1,700,000 persons up to
+7 % less time for about 100 MB more at the peak, though slower in the slowest hour of a shared
+machine (docs/architecture.md, "Memory allocator"). Polars adds `_RJEM_MALLOC_CONF` of the
+environment after its own setting when it is imported, so what is set here wins over Polars'
+setting, and a value already in the environment wins over this one.
 """
 
 import os
