@@ -17,8 +17,9 @@ Steps are grouped into stages by the module that defines them (`assets/<stage>/`
 Definitions, so the grouping follows the asset graph as it changes. Per step and per stage it
 prints the wall time (STEP_START to STEP_SUCCESS in the run's events), the share of it spent in
 the IO manager (reading and writing intermediate frames), and the peak resident memory while the
-stage ran (and at a step's start: what earlier steps left behind), and the cores it kept busy (CPU
-seconds of all the process's threads per wall second); then the whole load against
+stage ran (and at a step's start: what earlier steps left behind), the cores it kept busy (CPU
+seconds of all the process's threads per wall second) and the CPU seconds spent in the kernel
+(`sys s`: mostly zeroing fresh memory pages on first touch); then the whole load against
 the DuckDB read, and how time and memory grow from one size to the next. Every run the command
 starts is counted (a step met in several runs is shown per partition); `--load-option` passes an
 option on to `perlinsos load`. `--profile` also writes a pyinstrument profile of the load
@@ -173,22 +174,26 @@ def stage_of_step(step_key: str, by_node: dict[str, str], by_key: dict[str, str]
 # --- the load -------------------------------------------------------------------------------------
 class Sampler(threading.Thread):
     """Resident memory and CPU time (all threads) of this process every SAMPLE_SECONDS, as
-    (time.time(), MB, CPU seconds)."""
+    (time.time(), MB, CPU seconds, of them in the kernel)."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.samples: list[tuple[float, float, float]] = []
+        self.samples: list[tuple[float, float, float, float]] = []
         self._halt = threading.Event()
+
+    def _sample(self) -> None:
+        cpu = os.times()  # user and system time of all the process's threads
+        self.samples.append((time.time(), _rss_mb(), cpu.user + cpu.system, cpu.system))
 
     def run(self) -> None:
         while not self._halt.is_set():
-            self.samples.append((time.time(), _rss_mb(), time.process_time()))
+            self._sample()
             self._halt.wait(SAMPLE_SECONDS)
 
     def stop(self) -> None:
         self._halt.set()
         self.join()
-        self.samples.append((time.time(), _rss_mb(), time.process_time()))
+        self._sample()
 
 
 def _time_io_manager(io_spans: list[tuple[float, float]]) -> None:
@@ -285,7 +290,7 @@ def _child_load(extracts: Path, workdir: Path, profile: bool, load_options: list
                      "seconds": (run_end - run_start) if run_start and run_end else None})
 
     samples = sampler.samples
-    times = [t for t, _, _ in samples]
+    times = [t for t, *_ in samples]
     for key, step in steps.items():
         step["stage"] = stage_of_step(step["step_key"], by_node, by_key, step_assets.get(key, set()))
         if step["start"] is None or step["end"] is None:
@@ -299,16 +304,17 @@ def _child_load(extracts: Path, workdir: Path, profile: bool, load_options: list
         at_start = bisect.bisect_right(times, step["start"])
         at_end = bisect.bisect_right(times, step["end"])
         first_inside = bisect.bisect_left(times, step["start"])
-        inside = [mb for _, mb, _ in samples[first_inside:at_end]]
+        inside = [mb for _, mb, *_ in samples[first_inside:at_end]]
         last_before = samples[at_start - 1] if at_start else None
         step["cpu_seconds"] = samples[at_end - 1][2] - last_before[2] if last_before else None
+        step["sys_seconds"] = samples[at_end - 1][3] - last_before[3] if last_before else None
         step["start_mb"] = last_before[1] if last_before else import_mb
         step["peak_mb"] = max(inside + [step["start_mb"]])
     work = workdir / "work"
     io_bytes = sum(f.stat().st_size for f in work.rglob("*") if f.is_file()) if work.exists() else 0
     print(json.dumps({
         "rc": rc, "wall": wall, "runs": runs, "steps": steps,
-        "peak_mb": _peak_mb(), "sampled_peak_mb": max(mb for _, mb, _ in samples), "import_mb": import_mb,
+        "peak_mb": _peak_mb(), "sampled_peak_mb": max(mb for _, mb, *_ in samples), "import_mb": import_mb,
         "work_bytes": io_bytes, "cpu_count": os.cpu_count(),
     }, default=str))
 
@@ -331,9 +337,11 @@ def stage_table(load: dict) -> list[dict]:
     stages: dict[str, dict] = {}
     for key, s in sorted(load["steps"].items(), key=lambda kv: kv[1]["start"] or 0):
         st = stages.setdefault(s["stage"], {"stage": s["stage"], "steps": 0, "seconds": 0.0,
-                                            "io_seconds": 0.0, "cpu_seconds": 0.0, "peak_mb": 0.0})
+                                            "io_seconds": 0.0, "cpu_seconds": 0.0, "sys_seconds": 0.0,
+                                            "peak_mb": 0.0})
         st["steps"] += 1
         st["cpu_seconds"] += s.get("cpu_seconds") or 0.0
+        st["sys_seconds"] += s.get("sys_seconds") or 0.0
         st["seconds"] += s["seconds"] or 0.0
         st["io_seconds"] += s["io_seconds"]
         st["peak_mb"] = max(st["peak_mb"], s["peak_mb"] or 0.0)
@@ -352,20 +360,28 @@ def _cores(s: dict) -> str:
     return f"{s['cpu_seconds'] / s['seconds']:.2f}"
 
 
+def _sys(s: dict) -> str:
+    """CPU seconds spent in the kernel: mostly the first touch of fresh memory pages, which the
+    kernel zeroes (docs/architecture.md, "Memory allocator")."""
+    return "-" if s.get("sys_seconds") is None else f"{s['sys_seconds']:.2f}"
+
+
 def _print_size(persons: int, load: dict, floor: dict) -> None:
     steps_total = sum(s["seconds"] or 0.0 for s in load["steps"].values())
     print(f"\n== {persons:,} persons ==")
-    print(f"{'step':<52}{'stage':<13}{'seconds':>9}{'io s':>8}{'cores':>7}{'MB at start':>12}{'peak MB':>9}")
+    print(f"{'step':<52}{'stage':<13}{'seconds':>9}{'io s':>8}{'cores':>7}{'sys s':>7}"
+          f"{'MB at start':>12}{'peak MB':>9}")
     for key, s in sorted(load["steps"].items(), key=lambda kv: -(kv[1]["seconds"] or 0)):
         sec = "-" if s["seconds"] is None else f"{s['seconds']:.2f}"
         peak = "-" if s["peak_mb"] is None else f"{s['peak_mb']:,.0f}"
         start = "-" if s.get("start_mb") is None else f"{s['start_mb']:,.0f}"
-        print(f"{key[:51]:<52}{s['stage']:<13}{sec:>9}{s['io_seconds']:>8.2f}{_cores(s):>7}{start:>12}{peak:>9}")
-    print(f"\n{'stage':<14}{'steps':>6}{'seconds':>9}{'share':>8}{'io s':>8}{'cores':>7}{'peak MB':>9}")
+        print(f"{key[:51]:<52}{s['stage']:<13}{sec:>9}{s['io_seconds']:>8.2f}{_cores(s):>7}{_sys(s):>7}"
+              f"{start:>12}{peak:>9}")
+    print(f"\n{'stage':<14}{'steps':>6}{'seconds':>9}{'share':>8}{'io s':>8}{'cores':>7}{'sys s':>7}{'peak MB':>9}")
     for st in stage_table(load):
         print(f"{st['stage']:<14}{st['steps']:>6}{st['seconds']:>9.2f}"
               f"{100 * st['seconds'] / max(steps_total, 1e-9):>7.0f}%{st['io_seconds']:>8.2f}"
-              f"{_cores(st):>7}{st['peak_mb']:>9,.0f}")
+              f"{_cores(st):>7}{_sys(st):>7}{st['peak_mb']:>9,.0f}")
     run_s = run_seconds(load)
     print(f"{'steps':<14}{'':>6}{steps_total:>9.2f}{'':>8}"
           f"{sum(s['io_seconds'] for s in load['steps'].values()):>8.2f}")
