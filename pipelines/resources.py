@@ -6,7 +6,7 @@ import gc
 import os
 import pickle
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -120,6 +120,23 @@ class RegencyParts(dict):
     regency code → that regency's value."""
 
 
+class Deferred:
+    """An input read when the step asks for it (`load()`), not when the step starts.
+
+    Dagster keeps every value it passes to a step until the step ends, so a frame passed directly
+    holds its memory for the whole step. A step that needs a frame for a part of its work only
+    takes it deferred (`dg.AssetIn(metadata={"deferred": True})`) and lets it go when that part
+    is done: eligibility reads the asset extracts and the links this way, and the frames are
+    released before the score is built."""
+
+    def __init__(self, read: Callable[[], object]) -> None:
+        self._read = read
+
+    def load(self):
+        """The value the IO manager would have passed (a frame, or the regencies' frames)."""
+        return self._read()
+
+
 class FrameIOManager(dg.ConfigurableIOManager):
     """Stores each asset's output under `base_dir`: polars frames as Parquet, anything else pickled.
 
@@ -189,14 +206,23 @@ class FrameIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext):
         """The upstream frame, or only its `columns` when the input's metadata names them
-        (`dg.AssetIn(metadata={"columns": [...]})`): a step reads what it uses, not the whole file."""
+        (`dg.AssetIn(metadata={"columns": [...]})`): a step reads what it uses, not the whole file.
+        With `"deferred": True` in the metadata, a `Deferred` that reads it on `load()`."""
         key = context.asset_key.path if context.has_asset_key else [context.name]
-        columns = (context.definition_metadata or {}).get("columns")
+        metadata = context.definition_metadata or {}
+        columns = metadata.get("columns")
         if not context.has_asset_partitions or self._written_in_this_run(context):
-            return self._read(self._file(key, None, ""), columns)
-        found = RegencyParts()
-        for partition in context.asset_partition_keys:
-            stem = self._file(key, partition, "")
-            if stem.with_name(stem.name + ".parquet").exists() or stem.with_name(stem.name + ".pickle").exists():
-                found[partition] = self._read(stem, columns)
-        return found
+            stems = None
+        else:
+            stems = {partition: self._file(key, partition, "") for partition in context.asset_partition_keys}
+
+        def read():
+            if stems is None:
+                return self._read(self._file(key, None, ""), columns)
+            found = RegencyParts()
+            for partition, stem in stems.items():
+                if stem.with_name(stem.name + ".parquet").exists() or stem.with_name(stem.name + ".pickle").exists():
+                    found[partition] = self._read(stem, columns)
+            return found
+
+        return Deferred(read) if metadata.get("deferred") else read()

@@ -162,6 +162,10 @@ def test_a_step_reads_only_the_columns_its_input_names(tmp_path):
 
     assert read(None).equals(frame)
     assert read({"columns": ["C", "A", "Z"]}).equals(frame.select("A", "C"))
+    # deferred: nothing read until the step asks, then the same columns
+    deferred = read({"columns": ["C", "A"], "deferred": True})
+    assert not isinstance(deferred, pl.DataFrame)
+    assert deferred.load().equals(frame.select("A", "C"))
     # the steps that narrow their reads
     links = defs.resolve_assets_def("asset_links")
     eligibility = defs.resolve_assets_def("households")
@@ -170,3 +174,7 @@ def test_a_step_reads_only_the_columns_its_input_names(tmp_path):
     for name, cols in COLUMNS.items():
         assert links.node_def.input_def_named(name).metadata["columns"] == list(cols)
     assert "NAMA_PEMEGANG" not in eligibility.node_def.input_def_named("tanah").metadata["columns"]
+    # what eligibility needs only for the holdings is read when it builds them (tests/test_end_to_end.py)
+    deferred = {name for name in ("penduduk", "penduduk_flags", "rumah", "tanah", "kendaraan", "asset_links")
+                if eligibility.node_def.input_def_named(name).metadata.get("deferred")}
+    assert deferred == {"rumah", "tanah", "kendaraan", "asset_links"}

@@ -61,6 +61,40 @@ def _as_date(value: date | datetime | str) -> date:
     return date.fromisoformat(str(value))
 
 
+@dataclass
+class Holdings:
+    """What the extracts of assets and housing, and the links, tell of each household
+    (holdings.py), built apart from the rest so that a caller can let the extracts and links go
+    before the score is built: at regency scale they hold about half a gigabyte."""
+
+    households: pl.DataFrame  # build_households: one row per household of the registry
+    housing: pl.DataFrame  # household_housing
+    head_conflicts: pl.DataFrame
+    vehicles: pl.DataFrame  # household_vehicles: confident and uncertain
+    parcels: pl.DataFrame  # household_parcels: confident and uncertain
+
+
+def attribute_holdings(
+    penduduk: pl.DataFrame,
+    flags: pl.DataFrame,
+    rumah: pl.DataFrame,
+    tanah: pl.DataFrame,
+    kendaraan: pl.DataFrame,
+    asset_links: pl.DataFrame,
+    policy: Policy,
+    load_date: date | datetime | str,
+) -> Holdings:
+    """The households of the registry and the housing, vehicles and parcels that count, or may
+    count, for each: everything of the decision that reads `rumah`, `tanah`, `kendaraan` and
+    `asset_links`."""
+    day = _as_date(load_date)
+    households = build_households(penduduk, flags, rumah, day)
+    housing, head_conflicts = household_housing(rumah, asset_links, penduduk, flags)
+    vehicles = household_vehicles(kendaraan, asset_links, penduduk, policy)
+    parcels = household_parcels(tanah, asset_links, penduduk, policy)
+    return Holdings(households, housing, head_conflicts, vehicles, parcels)
+
+
 def evaluate(
     penduduk: pl.DataFrame,
     flags: pl.DataFrame,
@@ -72,12 +106,24 @@ def evaluate(
     load_date: date | datetime | str,
 ) -> Eligibility:
     """Decide every household of the registry: score, decile, reasons, status and programs."""
+    return decide_households(
+        penduduk, flags, attribute_holdings(penduduk, flags, rumah, tanah, kendaraan, asset_links, policy, load_date),
+        policy, load_date,
+    )
+
+
+def decide_households(
+    penduduk: pl.DataFrame, flags: pl.DataFrame, held: Holdings, policy: Policy, load_date: date | datetime | str
+) -> Eligibility:
+    """The decision of every household from its holdings (`attribute_holdings`).
+
+    `held` is consumed: its holdings are taken out of it, so that they are released before the
+    score is built whoever else keeps `held`."""
     day = _as_date(load_date)
+    households, housing, head_conflicts = held.households, held.housing, held.head_conflicts
+    vehicles, parcels = held.vehicles, held.parcels
+    held.vehicles = held.parcels = held.head_conflicts = held.housing = None
     members = build_members(penduduk, day)
-    households = build_households(penduduk, flags, rumah, day)
-    housing, head_conflicts = household_housing(rumah, asset_links, penduduk, flags)
-    vehicles = household_vehicles(kendaraan, asset_links, penduduk, policy)
-    parcels = household_parcels(tanah, asset_links, penduduk, policy)
 
     # Everything that reads the holdings first (at regency scale the uncertain ones number
     # millions of rows), then the holdings are released before the score and its components
