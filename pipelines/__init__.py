@@ -5,9 +5,9 @@ system, before anything imports Polars: every way in (the command, the code loca
 processes Dagster starts for runs and steps) passes through here first. Polars' own setting
 returns freed pages after half a second and keeps them counted a second longer; a load frees and
 takes back gigabytes per step, and giving pages back then faulting them in again was a fifth of
-its CPU time. Kept two seconds, and returned at once when they are: at 1,700,000 persons up to
-7 % less time for about 100 MB more at the peak, though slower in the slowest hour of a shared
-machine (docs/architecture.md, "Memory allocator"). Polars adds `_RJEM_MALLOC_CONF` of the
+its CPU time. Kept three seconds, and returned at once when they are: at 1,700,000 persons a
+few percent less time for up to a few hundred MB more at the peak, though slower in the slowest
+hour of a shared machine (docs/architecture.md, "Memory allocator"). Polars adds `_RJEM_MALLOC_CONF` of the
 environment after its own setting when it is imported, so what is set here wins over Polars'
 setting, and a value already in the environment wins over this one.
 """
@@ -15,6 +15,6 @@ setting, and a value already in the environment wins over this one.
 import os
 
 ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"
-ALLOCATOR_CONF = "dirty_decay_ms:2000,muzzy_decay_ms:0"
+ALLOCATOR_CONF = "dirty_decay_ms:3000,muzzy_decay_ms:0"
 
 os.environ.setdefault(ALLOCATOR_ENV, ALLOCATOR_CONF)

@@ -42,7 +42,7 @@ def test_the_setting_reaches_polars_allocator(polars_default):
             "pl.DataFrame({'a': [1]})\n")
     options = _allocator_options(code, None)
     wanted = dict(part.split(":") for part in pipelines.ALLOCATOR_CONF.split(","))
-    assert wanted == {"dirty_decay_ms": "2000", "muzzy_decay_ms": "0"}
+    assert wanted == {"dirty_decay_ms": "3000", "muzzy_decay_ms": "0"}
     assert polars_default["dirty_decay_ms"] != wanted["dirty_decay_ms"]  # else this proves nothing
     for name, value in wanted.items():
         assert options.get(name) == value, (name, options.get(name))

@@ -21,6 +21,11 @@ GROUP = "eligibility"
 # deferred: only to build the holdings, and let go before the score is built (about 500 MB less at
 # the peak at 1,700,000 persons; pipelines/resources.py `Deferred`).
 READS = {
+    # of the registry, all but TMPT_LHR and STAT_KWN (ROW_NUMBER puts regencies back in the file's order)
+    "penduduk": {"columns": [
+        "NIK", "NO_KK", "NAMA_LGKP", "JENIS_KLMIN", "TGL_LHR", "STAT_HBKEL", "PDDK_AKH", "JENIS_PKRJN", "ALAMAT",
+        "NO_RT", "NO_RW", "KODE_WILAYAH", "STATUS", "TGL_STATUS", "NIK_WARNING", "ROW_NUMBER",
+    ]},
     "rumah": {"deferred": True},
     "tanah": {"columns": ["ROW_NUMBER", *PARCEL_COLUMNS], "deferred": True},
     "kendaraan": {"columns": ["ROW_NUMBER", *VEHICLE_COLUMNS], "deferred": True},
