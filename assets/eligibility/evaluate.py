@@ -96,16 +96,11 @@ def attribute_holdings(
 
 
 def evaluate(
-    penduduk: pl.DataFrame,
-    flags: pl.DataFrame,
-    rumah: pl.DataFrame,
-    tanah: pl.DataFrame,
-    kendaraan: pl.DataFrame,
-    asset_links: pl.DataFrame,
-    policy: Policy,
-    load_date: date | datetime | str,
+    penduduk: pl.DataFrame, flags: pl.DataFrame, rumah: pl.DataFrame, tanah: pl.DataFrame,
+    kendaraan: pl.DataFrame, asset_links: pl.DataFrame, policy: Policy, load_date: date | datetime | str,
 ) -> Eligibility:
-    """Decide every household of the registry: score, decile, reasons, status and programs."""
+    """Decide every household of the registry: score, decile, reasons, status and programs
+    (`attribute_holdings`, then `decide_households`)."""
     return decide_households(
         penduduk, flags, attribute_holdings(penduduk, flags, rumah, tanah, kendaraan, asset_links, policy, load_date),
         policy, load_date,
