@@ -7,9 +7,9 @@ returns freed pages after half a second and keeps them counted a second longer; 
 takes back gigabytes per step, and giving pages back then faulting them in again was a fifth of
 its CPU time. Kept three seconds, and returned at once when they are: at 1,700,000 persons a
 few percent less time for up to a few hundred MB more at the peak, though slower in the slowest
-hour of a shared machine (docs/architecture.md, "Memory allocator"). Polars adds `_RJEM_MALLOC_CONF` of the
-environment after its own setting when it is imported, so what is set here wins over Polars'
-setting, and a value already in the environment wins over this one.
+hour of a shared machine (docs/architecture.md, "Memory allocator"). Polars adds
+`_RJEM_MALLOC_CONF` of the environment after its own setting when it is imported, so what is set
+here wins over Polars' setting, and a value already in the environment wins over this one.
 """
 
 import os
