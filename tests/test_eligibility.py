@@ -661,21 +661,58 @@ def test_uncertain_land_only_reviews_when_it_crosses_the_limit():
     assert hh(res, 3)["status"] == "ELIGIBLE"
 
 
-def test_uncertain_parcels_are_weighed_one_by_one():
+def test_uncertain_parcels_are_weighed_together():
+    """The rule is about the household's total: doubtful parcels that exceed the limit only
+    together send it to review, each of them listed with the totals they would make."""
     w = World()
     a = w.family(1)
-    # Two doubtful parcels of 3,000 m² each: neither crosses 5,000 m² with the household's sure land.
+    # Two doubtful parcels of 3,000 m² each: neither alone crosses 5,000 m², both together do.
     w.parcel(None, use="KEBUN", luas=3000, method="AMBIGUOUS", score=0.95, candidates=[a, nik(200)])
-    w.parcel(None, use="SAWAH", luas=3000, method="AMBIGUOUS", score=0.95, candidates=[a, nik(300)])
+    w.parcel(None, use="SAWAH", luas=3000, method="NAME_MATCH", score=0.85, candidates=[a])
+    w.parcel(None, use="PEKARANGAN", luas=100, method="NAME_MATCH", score=0.85, candidates=[a])  # not farmland
     b = w.family(2)
     w.parcel(b, use="SAWAH", luas=3000)
     w.parcel(None, use="KEBUN", luas=2500, method="AMBIGUOUS", score=0.95, candidates=[b, nik(400)])
+    c = w.family(3)
+    w.parcel(None, use="SAWAH", luas=2000, method="NAME_MATCH", score=0.85, candidates=[c])
+    w.parcel(None, use="KEBUN", luas=2000, method="NAME_MATCH", score=0.85, candidates=[c])  # 4,000 m²: below
     w.padding()
     res = w.run()
-    assert hh(res, 1)["status"] == "ELIGIBLE"
+    assert hh(res, 1)["status"] == "REVIEW" and codes_of(res, 1) == {"UNCERTAIN_MATCH"}
+    evs = reasons_of(res, 1, "UNCERTAIN_MATCH")
+    assert len(evs) == 2  # the two farmland parcels; the yard adds nothing to the area rule
+    for ev in evs:
+        assert "bidang ini dan 2 bidang tidak pasti lainnya" in ev["evidence"]
+        assert "total lahan pertanian 6000 m²" in ev["evidence"]
     assert hh(res, 2)["status"] == "REVIEW" and codes_of(res, 2) == {"UNCERTAIN_MATCH"}
     ev = reasons_of(res, 2, "UNCERTAIN_MATCH")[0]
+    assert "jika bidang ini milik KK" in ev["evidence"]
     assert "total lahan pertanian 5500 m²" in ev["evidence"] and "2 kandidat" in ev["evidence"]
+    assert hh(res, 3)["status"] == "ELIGIBLE" and codes_of(res, 3) == set()
+
+
+def test_land_at_the_limit_exactly_is_not_above_it():
+    """Decimal areas and values that add up to the limit exactly do not exceed it (a float sum
+    of 181.1 + 4,395.8 + 423.1 is a hair above 5,000); a hair more does."""
+    w = World()
+    a = w.family(1)
+    for luas in (181.1, 4395.8, 423.1):  # 5,000 m² of farmland
+        w.parcel(a, use="SAWAH", luas=luas)
+    b = w.family(2)
+    for luas in (8746.7, 1253.3):  # 10,000 m² at Rp 100,000: Rp 1,000,000,000
+        w.parcel(b, use="PERUMAHAN", luas=luas, njop=100_000)
+    c = w.family(3)
+    for luas in (181.1, 4395.8, 423.2):  # 5,000.1 m²
+        w.parcel(c, use="SAWAH", luas=luas)
+    d = w.family(4)
+    w.parcel(d, use="SAWAH", luas=4000)
+    for luas in (181.1, 395.8, 423.1):  # doubtful: 1,000 m², with the sure 4,000 exactly 5,000
+        w.parcel(None, use="KEBUN", luas=luas, method="NAME_MATCH", score=0.85, candidates=[d])
+    w.padding()
+    res = w.run()
+    for k in (1, 2, 4):
+        assert "LAND_ABOVE_LIMIT" not in codes_of(res, k) and "UNCERTAIN_MATCH" not in codes_of(res, k), k
+    assert "LAND_ABOVE_LIMIT" in codes_of(res, 3) and hh(res, 3)["status"] == "EXCLUDED"
 
 
 def test_candidate_born_after_the_certificate_is_not_its_holder():
@@ -706,6 +743,31 @@ def test_housing_head_not_member_is_checked_against_the_registry():
     assert codes_of(res, 2) == {"CONFLICTING_RECORDS"} and hh(res, 2)["status"] == "REVIEW"
     assert codes_of(res, 4) == {"REJECTED_MEMBER_ROW"} and hh(res, 4)["status"] == "REVIEW"
     assert codes_of(res, 5) == {"CONFLICTING_RECORDS"}
+
+
+def test_housing_head_who_died_or_moved_out_is_not_a_member():
+    """Members are the living rows: a survey naming a head of this NO_KK who died or moved out,
+    while others live on, names someone who is not a member (CONFLICTING_RECORDS)."""
+    w = World()
+    gone = {}
+    for k, status in ((1, "MATI"), (2, "PINDAH")):
+        gone[k] = w.person(k * 10, k, status=status, status_date=date(2026, 3, 1))
+        w.person(k * 10 + 1, k, rel="ISTRI", sex="PEREMPUAN")
+        w.house(k)
+        w.links[-1]["nik"] = gone[k]  # linkage found the survey's head among the KK's rows
+    alone = w.person(30, 3, status="MATI", status_date=date(2026, 3, 1))  # dissolved household
+    w.house(3)
+    w.links[-1]["nik"] = alone
+    head = w.family(4)
+    w.links[-1]["nik"] = head  # the living head: no conflict
+    w.padding()
+    res = w.run()
+    for k, status in ((1, "MATI"), (2, "PINDAH")):
+        assert codes_of(res, k) == {"CONFLICTING_RECORDS"} and hh(res, k)["status"] == "REVIEW"
+        ev = reasons_of(res, k, "CONFLICTING_RECORDS")[0]
+        assert ev["evidence_source"] == "rumah" and f"tercatat {status}" in ev["evidence"]
+    assert codes_of(res, 3) == {"HOUSEHOLD_DISSOLVED"} and hh(res, 3)["status"] == "EXCLUDED"
+    assert codes_of(res, 4) == set() and hh(res, 4)["status"] == "ELIGIBLE"
 
 
 def test_uncertain_record_that_would_lift_the_decile_above_every_cutoff_reviews():

@@ -22,7 +22,7 @@ import polars as pl
 
 from schemas.policy import Policy
 
-from assets.eligibility.holdings import years_before
+from assets.eligibility.holdings import AREA_PLACES, VALUE_PLACES, years_before
 from assets.eligibility.score import band_points
 
 REASON_SCHEMA = {
@@ -119,8 +119,8 @@ def _land_totals(parcels: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     return (
         parcels.group_by("no_kk")
         .agg(
-            agri=pl.col("LUAS_M2").filter(pl.col("PENGGUNAAN").is_in(ex.agricultural_uses)).sum(),
-            value=pl.col("NILAI").sum(),
+            agri=pl.col("LUAS_M2").filter(pl.col("PENGGUNAAN").is_in(ex.agricultural_uses)).sum().round(AREA_PLACES),
+            value=pl.col("NILAI").sum().round(VALUE_PLACES),
         )
         .with_columns(
             area_rule=pl.col("agri") > ex.agricultural_area_max_m2,
@@ -185,23 +185,38 @@ def exclusion_findings(
             pl.col("link_method"), pl.col("link_score"),
         )
     )
-    # An uncertain parcel matters only where, added to the household's sure parcels, it would make
-    # the rule fire when the sure parcels alone do not. Each uncertain parcel is weighed on its own:
-    # a household that is one of several candidates for many parcels is not presumed to hold all of
-    # them at once.
-    maybe_land = (
-        parcels.filter(~pl.col("certain"))
-        .join(fired.select("no_kk"), on="no_kk", how="anti")
+    # Uncertain parcels: those of a household whose sure parcels do not make the rule fire, but
+    # would with all its uncertain parcels added (the rule is about the household's total: two
+    # doubtful parcels of 3,000 m² of sawah are the hectare the rule means, though neither alone
+    # exceeds the limit). Each uncertain parcel that counts toward a rule that would fire is
+    # listed, with the totals it would make.
+    agri_use = pl.col("PENGGUNAAN").is_in(ex.agricultural_uses)
+    doubtful = parcels.filter(~pl.col("certain")).join(fired.select("no_kk"), on="no_kk", how="anti")
+    with_doubt = (
+        doubtful.group_by("no_kk")
+        .agg(
+            doubt_agri=pl.col("LUAS_M2").filter(agri_use).sum(),
+            doubt_value=pl.col("NILAI").sum(),
+            doubt_n=pl.len(),
+        )
         .join(sure_totals.select("no_kk", sure_agri="agri", sure_value="value"), on="no_kk", how="left")
         .with_columns(
-            agri=pl.col("sure_agri").fill_null(0.0)
-            + pl.when(pl.col("PENGGUNAAN").is_in(ex.agricultural_uses)).then(pl.col("LUAS_M2")).otherwise(0.0),
-            value=pl.col("sure_value").fill_null(0.0) + pl.col("NILAI"),
+            agri=(pl.col("sure_agri").fill_null(0.0) + pl.col("doubt_agri")).round(AREA_PLACES),
+            value=(pl.col("sure_value").fill_null(0.0) + pl.col("doubt_value")).round(VALUE_PLACES),
         )
-        .filter((pl.col("agri") > ex.agricultural_area_max_m2) | (pl.col("value") > ex.land_value_max))
+        .with_columns(
+            area_rule=pl.col("agri") > ex.agricultural_area_max_m2,
+            value_rule=pl.col("value") > ex.land_value_max,
+        )
+        .filter(pl.col("area_rule") | pl.col("value_rule"))
     )
+    maybe_land = doubtful.join(
+        with_doubt.select("no_kk", "agri", "value", "doubt_n", "area_rule", "value_rule"), on="no_kk"
+    ).filter(pl.col("value_rule") | (pl.col("area_rule") & agri_use))
     with_text = pl.format(
-        "; jika bidang ini milik KK: total lahan pertanian {} m², total nilai tanah Rp {}",
+        "; jika {} milik KK: total lahan pertanian {} m², total nilai tanah Rp {}",
+        pl.when(pl.col("doubt_n") == 1).then(pl.lit("bidang ini"))
+        .otherwise(pl.format("bidang ini dan {} bidang tidak pasti lainnya", pl.col("doubt_n") - 1)),
         _num(pl.col("agri")), _num(pl.col("value")),
     )
     out.append(
@@ -266,7 +281,12 @@ def review_findings(households: pl.DataFrame, flags: pl.DataFrame, housing: pl.D
     out.append(
         _finding(
             head_conflicts, "CONFLICTING_RECORDS", "rumah", pl.col("no_kk"),
-            pl.format("Kepala rumah tangga pada survei rumah (baris {}) bukan anggota KK ini", pl.col("ROW_NUMBER")),
+            pl.when(pl.col("head_status").is_null())
+            .then(pl.format("Kepala rumah tangga pada survei rumah (baris {}) bukan anggota KK ini", pl.col("ROW_NUMBER")))
+            .otherwise(pl.format(
+                "Kepala rumah tangga pada survei rumah (baris {}) tercatat {} di KK ini, bukan anggota yang hidup",
+                pl.col("ROW_NUMBER"), pl.col("head_status"),
+            )),
             pl.col("link_method"), pl.col("link_score"),
         )
     )
@@ -339,7 +359,7 @@ def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Polic
                 ).cast(pl.Int32),
             )
         )
-    sure_value = parcels.filter(pl.col("certain")).group_by("no_kk").agg(v=pl.col("NILAI").sum())
+    sure_value = parcels.filter(pl.col("certain")).group_by("no_kk").agg(v=pl.col("NILAI").sum().round(VALUE_PLACES))
     v = pl.col("v").fill_null(0.0)
     out.append(
         parcels.filter(~pl.col("certain"))
@@ -349,7 +369,10 @@ def uncertain_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Polic
             evidence_source=pl.lit("tanah"),
             evidence_id=pl.col("NIB"),
             *_GAIN_PASSTHROUGH,
-            gain=(band_points(v + pl.col("NILAI"), sc.land_value_bands) - band_points(v, sc.land_value_bands)).cast(pl.Int32),
+            gain=(
+                band_points((v + pl.col("NILAI")).round(VALUE_PLACES), sc.land_value_bands)
+                - band_points(v, sc.land_value_bands)
+            ).cast(pl.Int32),
         )
     )
     return pl.concat(out, how="vertical_relaxed")
@@ -388,7 +411,7 @@ def combined_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Policy
             )
         )
     land = parcels.group_by("no_kk").agg(
-        sure=pl.col("NILAI").filter(pl.col("certain")).sum(),
+        sure=pl.col("NILAI").filter(pl.col("certain")).sum().round(VALUE_PLACES),
         doubt=pl.col("NILAI").filter(~pl.col("certain")).sum(),
         n_doubt=(~pl.col("certain")).sum(),
     )
@@ -396,7 +419,8 @@ def combined_gains(vehicles: pl.DataFrame, parcels: pl.DataFrame, policy: Policy
         land.filter(pl.col("n_doubt") > 0).select(
             "no_kk",
             gain=(
-                band_points(pl.col("sure") + pl.col("doubt"), sc.land_value_bands) - band_points(pl.col("sure"), sc.land_value_bands)
+                band_points((pl.col("sure") + pl.col("doubt")).round(VALUE_PLACES), sc.land_value_bands)
+                - band_points(pl.col("sure"), sc.land_value_bands)
             ).cast(pl.Int32),
         )
     )

@@ -28,6 +28,12 @@ AMBIGUOUS = "AMBIGUOUS"
 PINDAH = "PINDAH"
 HEAD_NOT_MEMBER = "HEAD_NOT_MEMBER"
 
+# Sums of areas and values are rounded before a limit or a band is applied: a float sum of decimal
+# areas (181.1 + 4,395.8 + 423.1 m²) can come out a hair above the exact total (5,000 m²) and
+# exceed a limit it only reaches. Areas to a ten-thousandth of a m², values to the sen.
+AREA_PLACES = 4
+VALUE_PLACES = 2
+
 VEHICLE_COLUMNS = ("NO_RANGKA", "NO_POLISI", "JENIS_KENDARAAN", "MEREK", "TAHUN_BUAT", "TGL_AKHIR_PAJAK")
 PARCEL_COLUMNS = ("NIB", "PENGGUNAAN", "LUAS_M2", "NJOP_PER_M2", "JENIS_HAK", "TGL_TERBIT")
 
@@ -140,7 +146,7 @@ def household_vehicles(kendaraan: pl.DataFrame, asset_links: pl.DataFrame, pendu
 
 def household_parcels(tanah: pl.DataFrame, asset_links: pl.DataFrame, penduduk: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     records = tanah.select("ROW_NUMBER", *PARCEL_COLUMNS).with_columns(
-        NILAI=(pl.col("LUAS_M2") * pl.col("NJOP_PER_M2").cast(pl.Float64))
+        NILAI=(pl.col("LUAS_M2") * pl.col("NJOP_PER_M2").cast(pl.Float64)).round(VALUE_PLACES)
     )
     return _attribute(records, _links(asset_links, "tanah"), penduduk, policy, "NIB", issued="TGL_TERBIT")
 
@@ -152,8 +158,10 @@ def household_housing(rumah: pl.DataFrame, asset_links: pl.DataFrame, penduduk: 
     Returns `(housing, head_conflicts)`. `housing`: the rumah columns plus `no_kk`, `link_method`,
     `link_score`, one row per household whose survey row is linked to it (`asset_links.no_kk`);
     with several, the latest `TGL_PENDATAAN`, then the later row of the file. `head_conflicts`:
-    `no_kk`, `ROW_NUMBER`, `link_method`, `link_score` of the survey rows whose link note says
-    `HEAD_NOT_MEMBER` (the survey names a head who is not a member of that NO_KK).
+    `no_kk`, `ROW_NUMBER`, `link_method`, `link_score`, `head_status` of the survey rows that name
+    a head who is not a member of that NO_KK: the link note says `HEAD_NOT_MEMBER` (`head_status`
+    null), or, with the registry, the head is a row of that NO_KK who died or moved out while the
+    household has living members (`head_status` `MATI` or `PINDAH`).
 
     With the registry (`penduduk`, and its `flags`), a link note is checked against it: a survey row
     whose NIK_KEPALA is a registry member of that NO_KK names a member (the names may differ, which
@@ -189,7 +197,30 @@ def household_housing(rumah: pl.DataFrame, asset_links: pl.DataFrame, penduduk: 
             conflicts.join(is_member, on="ROW_NUMBER", how="anti")
             .join(explained.select("ROW_NUMBER"), on="ROW_NUMBER", how="anti")
             .drop("NIK_KEPALA")
+            .with_columns(head_status=pl.lit(None, dtype=pl.String))
         )
+        # The head the survey names is a row of this NO_KK, but dead or moved out, while the
+        # household still has living members: not a member as the policy counts them (members
+        # are the living rows), so the survey describes another make-up than the registry's.
+        # A dissolved household (no living member) is left alone: its survey naturally names a
+        # head who is gone, and it is decided by HOUSEHOLD_DISSOLVED.
+        living = penduduk.filter(pl.col("STATUS") == "HIDUP").select(no_kk=pl.col("NO_KK")).unique()
+        gone_head = (
+            linked.filter(
+                pl.col("no_kk").is_not_null() & pl.col("link_nik").is_not_null()
+                & ~pl.col("link_note").fill_null("").str.contains(HEAD_NOT_MEMBER, literal=True)
+            )
+            .join(
+                penduduk.filter(pl.col("STATUS") != "HIDUP")
+                .select(link_nik=pl.col("NIK"), no_kk=pl.col("NO_KK"), head_status=pl.col("STATUS")),
+                on=["link_nik", "no_kk"],
+            )
+            .join(living, on="no_kk", how="semi")
+            .select("no_kk", "ROW_NUMBER", "link_method", "link_score", "head_status")
+        )
+        conflicts = pl.concat([conflicts, gone_head], how="vertical_relaxed")
+    else:
+        conflicts = conflicts.with_columns(head_status=pl.lit(None, dtype=pl.String))
     housing = (
         linked.filter(pl.col("no_kk").is_not_null())
         .sort(["no_kk", "TGL_PENDATAAN", "ROW_NUMBER"], descending=[False, True, True], nulls_last=True)

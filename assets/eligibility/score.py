@@ -13,7 +13,7 @@ import polars as pl
 
 from schemas.policy import COMPONENTS, METERED, Band, Policy, UpperBand
 
-from assets.eligibility.holdings import years_before
+from assets.eligibility.holdings import VALUE_PLACES, years_before
 
 COMPONENT_SCHEMA = {"no_kk": pl.String, "component": pl.String, "value": pl.String, "points": pl.Int32}
 
@@ -91,7 +91,7 @@ def land_values(parcels: pl.DataFrame) -> pl.DataFrame:
     return (
         parcels.filter(pl.col("certain"))
         .group_by("no_kk")
-        .agg(pl.col("NILAI").sum().alias("land_value"))
+        .agg(pl.col("NILAI").sum().round(VALUE_PLACES).alias("land_value"))
     )
 
 
