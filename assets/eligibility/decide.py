@@ -185,38 +185,61 @@ def exclusion_findings(
             pl.col("link_method"), pl.col("link_score"),
         )
     )
-    # Uncertain parcels: those of a household whose sure parcels do not make the rule fire, but
-    # would with all its uncertain parcels added (the rule is about the household's total: two
-    # doubtful parcels of 3,000 m² of sawah are the hectare the rule means, though neither alone
-    # exceeds the limit). Each uncertain parcel that counts toward a rule that would fire is
-    # listed, with the totals it would make.
+    # Uncertain parcels of a household whose sure parcels do not make the rule fire, weighed two
+    # ways on top of the sure ones: each on its own; and, together, those that point at this
+    # household alone (one candidate: a name match below `accept`). The rule is about the
+    # household's total, and two doubtful parcels of 3,000 m² of sawah whose only candidate is
+    # this household are the hectare it means. Parcels with several candidate households are not
+    # summed: a villager with a common name is a candidate of many parcels, and presuming that
+    # one household holds them all would send whole villages to review (at 1,000,000 persons,
+    # summing every doubtful parcel reviewed 3.3 % more households: docs/policy.md).
     agri_use = pl.col("PENGGUNAAN").is_in(ex.agricultural_uses)
-    doubtful = parcels.filter(~pl.col("certain")).join(fired.select("no_kk"), on="no_kk", how="anti")
-    with_doubt = (
-        doubtful.group_by("no_kk")
+    doubtful = (
+        parcels.filter(~pl.col("certain"))
+        .join(fired.select("no_kk"), on="no_kk", how="anti")
+        .join(sure_totals.select("no_kk", sure_agri="agri", sure_value="value"), on="no_kk", how="left")
+        .with_columns(pl.col("sure_agri", "sure_value").fill_null(0.0))
+    )
+
+    def over(agri: pl.Expr, value: pl.Expr) -> list[pl.Expr]:
+        return [
+            (pl.col("sure_agri") + agri).round(AREA_PLACES).alias("agri"),
+            (pl.col("sure_value") + value).round(VALUE_PLACES).alias("value"),
+        ]
+
+    alone = doubtful.with_columns(
+        *over(pl.when(agri_use).then(pl.col("LUAS_M2")).otherwise(0.0), pl.col("NILAI")), together=pl.lit(0)
+    ).filter((pl.col("agri") > ex.agricultural_area_max_m2) | (pl.col("value") > ex.land_value_max))
+    sole = doubtful.filter(pl.col("candidate_count") == 1)
+    sole_totals = (
+        sole.group_by("no_kk")
         .agg(
+            pl.col("sure_agri", "sure_value").first(),
             doubt_agri=pl.col("LUAS_M2").filter(agri_use).sum(),
             doubt_value=pl.col("NILAI").sum(),
-            doubt_n=pl.len(),
+            together=pl.len().cast(pl.Int32) - 1,
         )
-        .join(sure_totals.select("no_kk", sure_agri="agri", sure_value="value"), on="no_kk", how="left")
-        .with_columns(
-            agri=(pl.col("sure_agri").fill_null(0.0) + pl.col("doubt_agri")).round(AREA_PLACES),
-            value=(pl.col("sure_value").fill_null(0.0) + pl.col("doubt_value")).round(VALUE_PLACES),
-        )
+        .filter(pl.col("together") > 0)
+        .select("no_kk", "together", *over(pl.col("doubt_agri"), pl.col("doubt_value")))
         .with_columns(
             area_rule=pl.col("agri") > ex.agricultural_area_max_m2,
             value_rule=pl.col("value") > ex.land_value_max,
         )
         .filter(pl.col("area_rule") | pl.col("value_rule"))
     )
-    maybe_land = doubtful.join(
-        with_doubt.select("no_kk", "agri", "value", "doubt_n", "area_rule", "value_rule"), on="no_kk"
-    ).filter(pl.col("value_rule") | (pl.col("area_rule") & agri_use))
+    summed = (
+        sole.drop("sure_agri", "sure_value")
+        .join(sole_totals, on="no_kk")
+        .filter(pl.col("value_rule") | (pl.col("area_rule") & agri_use))
+        .join(alone.select("no_kk", "NIB"), on=["no_kk", "NIB"], how="anti")  # listed on its own already
+    )
+    cols = ["no_kk", "NIB", "link_method", "link_score", "link_note", "candidate_count", "owner_status",
+            "PENGGUNAAN", "LUAS_M2", "NJOP_PER_M2", "NILAI", "agri", "value", "together"]
+    maybe_land = pl.concat([alone.select(cols), summed.select(cols)], how="vertical_relaxed")
     with_text = pl.format(
         "; jika {} milik KK: total lahan pertanian {} m², total nilai tanah Rp {}",
-        pl.when(pl.col("doubt_n") == 1).then(pl.lit("bidang ini"))
-        .otherwise(pl.format("bidang ini dan {} bidang tidak pasti lainnya", pl.col("doubt_n") - 1)),
+        pl.when(pl.col("together") == 0).then(pl.lit("bidang ini"))
+        .otherwise(pl.format("bidang ini dan {} bidang lain yang hanya menunjuk KK ini", pl.col("together"))),
         _num(pl.col("agri")), _num(pl.col("value")),
     )
     out.append(
