@@ -31,6 +31,7 @@ KEY_MISSING = "KEY_MISSING"  # the record's identifier (NIB, NO_RANGKA, NO_KK) i
 # Duplicates
 DUPLICATE_IDENTICAL = "DUPLICATE_IDENTICAL"  # a second identical row: one copy kept, this one out
 DUPLICATE_CONFLICT = "DUPLICATE_CONFLICT"  # same key, conflicting fields: every copy rejected
+REGION_NAME_CONFLICT = "REGION_NAME_CONFLICT"  # a wilayah code with two names: the first kept (FLAGGED)
 
 # Values
 REQUIRED_MISSING = "REQUIRED_MISSING"  # an empty field that the contract requires
@@ -61,6 +62,7 @@ RULES = (
     KEY_MISSING,
     DUPLICATE_IDENTICAL,
     DUPLICATE_CONFLICT,
+    REGION_NAME_CONFLICT,
     REQUIRED_MISSING,
     DATE_UNPARSEABLE,
     DATE_IMPOSSIBLE,

@@ -155,6 +155,43 @@ def test_header_only_gives_empty_frame(tmp_path):
     assert raw.frame.columns == [*REQUIRED_COLUMNS["tanah"], "ROW_NUMBER"]
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\t", ",,,,,,,,", " , ,,, ,,,", '"",,,,,,,,'])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_blank_lines_are_not_data_rows(tmp_path, blank, newline):
+    lines = [TANAH_HEADER, blank, _tanah_row(), blank, blank, _tanah_row("", "12010203000002"), blank]
+    _write(tmp_path / "tanah.csv", newline.join(lines) + newline)
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.rows == raw.frame.height == 2
+    assert raw.blank_lines == 4
+    # a row keeps the number of its line in the file (the header is row 0)
+    assert raw.frame["ROW_NUMBER"].to_list() == [2, 5]
+    assert raw.frame["NIB"].to_list() == ["12010203000001", "12010203000002"]
+
+
+def test_a_row_with_only_an_extra_column_filled_is_a_data_row(tmp_path):
+    empty = "," * (len(REQUIRED_COLUMNS["tanah"]) - 1)
+    _write(tmp_path / "tanah.csv", f"{TANAH_HEADER},CATATAN\n{_tanah_row()},\n{empty},dicek\n")
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.rows == 2 and raw.blank_lines == 0
+    assert raw.frame["ROW_NUMBER"].to_list() == [1, 2]
+
+
+@pytest.mark.parametrize("twice", ["NIB", "NIK_PEMEGANG"])
+def test_a_column_named_twice_stops_the_load(tmp_path, twice):
+    _write(tmp_path / "tanah.csv", f"{TANAH_HEADER},{twice}\n{_tanah_row()},{SECRET_NIK}\n")
+    with pytest.raises(ExtractError) as err:
+        read_extract(tmp_path, "tanah")
+    msg = str(err.value)
+    assert "tanah.csv" in msg and f"column {twice} " in msg and "more than once" in msg
+    assert SECRET_NIK not in msg and "AMINAH" not in msg and "duplicated" not in msg
+
+
+def test_an_extra_column_named_twice_is_reported_by_its_name(tmp_path):
+    _write(tmp_path / "tanah.csv", f"{TANAH_HEADER},CATATAN,CATATAN\n{_tanah_row()},a,b\n")
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.extra_columns == ["CATATAN", "CATATAN"]
+
+
 # --- load.json --------------------------------------------------------------------------------
 
 

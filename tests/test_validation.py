@@ -445,6 +445,65 @@ def test_unknown_label_rejects(regions, name, base, column):
     assert findings(result) == [(1, column, rules.UNKNOWN_CODE, rules.ROW_REJECTED)]
 
 
+# Dukcapil's SIAK list of occupations, in SIAK's order.
+SIAK_OCCUPATIONS = (
+    "BELUM/TIDAK BEKERJA", "MENGURUS RUMAH TANGGA", "PELAJAR/MAHASISWA", "PENSIUNAN",
+    "PEGAWAI NEGERI SIPIL (PNS)", "TENTARA NASIONAL INDONESIA (TNI)", "KEPOLISIAN RI (POLRI)",
+    "PERDAGANGAN", "PETANI/PEKEBUN", "PETERNAK", "NELAYAN/PERIKANAN", "INDUSTRI", "KONSTRUKSI",
+    "TRANSPORTASI", "KARYAWAN SWASTA", "KARYAWAN BUMN", "KARYAWAN BUMD", "KARYAWAN HONORER",
+    "BURUH HARIAN LEPAS", "BURUH TANI/PERKEBUNAN", "BURUH NELAYAN/PERIKANAN", "BURUH PETERNAKAN",
+    "PEMBANTU RUMAH TANGGA", "TUKANG CUKUR", "TUKANG LISTRIK", "TUKANG BATU", "TUKANG KAYU",
+    "TUKANG SOL SEPATU", "TUKANG LAS/PANDAI BESI", "TUKANG JAHIT", "TUKANG GIGI", "PENATA RIAS",
+    "PENATA BUSANA", "PENATA RAMBUT", "MEKANIK", "SENIMAN", "TABIB", "PARAJI", "PERANCANG BUSANA",
+    "PENTERJEMAH", "IMAM MASJID", "PENDETA", "PASTOR", "WARTAWAN", "USTADZ/MUBALIGH", "JURU MASAK",
+    "PROMOTOR ACARA", "ANGGOTA DPR-RI", "ANGGOTA DPD", "ANGGOTA BPK", "PRESIDEN", "WAKIL PRESIDEN",
+    "ANGGOTA MAHKAMAH KONSTITUSI", "ANGGOTA KABINET KEMENTERIAN", "DUTA BESAR", "GUBERNUR",
+    "WAKIL GUBERNUR", "BUPATI", "WAKIL BUPATI", "WALIKOTA", "WAKIL WALIKOTA",
+    "ANGGOTA DPRD PROVINSI", "ANGGOTA DPRD KABUPATEN/KOTA", "DOSEN", "GURU", "PILOT", "PENGACARA",
+    "NOTARIS", "ARSITEK", "AKUNTAN", "KONSULTAN", "DOKTER", "BIDAN", "PERAWAT", "APOTEKER",
+    "PSIKIATER/PSIKOLOG", "PENYIAR TELEVISI", "PENYIAR RADIO", "PELAUT", "PENELITI", "SOPIR",
+    "PIALANG", "PARANORMAL", "PEDAGANG", "PERANGKAT DESA", "KEPALA DESA", "BIARAWATI",
+    "WIRASWASTA", "LAINNYA",
+)
+
+
+def test_every_siak_occupation_is_accepted(regions):
+    assert len(SIAK_OCCUPATIONS) == len(set(SIAK_OCCUPATIONS)) == 89
+    assert set(codes.JENIS_PKRJN) == set(SIAK_OCCUPATIONS)
+    rows = [person(i, JENIS_PKRJN=label) for i, label in enumerate(SIAK_OCCUPATIONS, start=1)]
+    result = run("penduduk", rows, regions)
+    assert result.quarantine.height == 0
+    assert result.frame["JENIS_PKRJN"].to_list() == list(SIAK_OCCUPATIONS)
+    # as delivered, in other case and with extra spaces
+    spaced = [person(i, JENIS_PKRJN=f" {label.lower().replace('/', ' / ')} ")
+              for i, label in enumerate(SIAK_OCCUPATIONS, start=1)]
+    assert run("penduduk", spaced, regions).frame["JENIS_PKRJN"].to_list() == list(SIAK_OCCUPATIONS)
+
+
+def test_the_policy_reads_the_siak_occupations_as_before():
+    from assets.eligibility.score import occupation_points
+    from schemas.policy import load_policy
+
+    policy = load_policy()  # its labels and prefixes are checked against codes.JENIS_PKRJN
+    ex = policy.exclusions
+    state = {label for label in codes.JENIS_PKRJN
+             if label in ex.state_employee_occupations
+             or any(label.startswith(x) for x in ex.state_employee_prefixes)}
+    assert state == {"PEGAWAI NEGERI SIPIL (PNS)", "TENTARA NASIONAL INDONESIA (TNI)",
+                     "KEPOLISIAN RI (POLRI)", "ANGGOTA DPR-RI", "ANGGOTA DPRD PROVINSI",
+                     "ANGGOTA DPRD KABUPATEN/KOTA"}
+    assert {label for label in codes.JENIS_PKRJN if label in ex.soe_occupations} == {
+        "KARYAWAN BUMN", "KARYAWAN BUMD"}
+    occ = policy.score.occupation
+    points = dict(zip(codes.JENIS_PKRJN, pl.select(
+        occupation_points(pl.lit(pl.Series(codes.JENIS_PKRJN)), policy)).to_series().to_list(),
+        strict=True))
+    assert points["BURUH PETERNAKAN"] == points["TUKANG CUKUR"] == occ.prefixes["BURUH"] == 1
+    assert points["ANGGOTA DPR-RI"] == occ.prefixes["ANGGOTA DPR"]
+    assert points["KARYAWAN HONORER"] == points["PEMBANTU RUMAH TANGGA"] == occ.default
+    assert points["PETANI/PEKEBUN"] == occ.labels["PETANI/PEKEBUN"]
+
+
 def test_rt_rw_padded(regions):
     result = run("penduduk", [person(1, NO_RT="3", NO_RW="12"), person(2, NO_RT="x")], regions)
     assert result.frame["NO_RT"].to_list() == ["003", None]
@@ -532,6 +591,57 @@ def test_wilayah(regions):
     ]
 
 
+def _regions_with(extra: list[dict]) -> pl.DataFrame:
+    base = [{"KODE": k, "NAMA": f"N{k}"} for k in ("35", "35.10", "35.10.15", "35.10.15.1002")]
+    return validate_wilayah(raw(base + extra, "wilayah"))
+
+
+def _residents_of(village: str, regions: pl.DataFrame) -> list[tuple]:
+    out = []
+    for name, base in (("penduduk", PERSON), ("tanah", PARCEL), ("kendaraan", VEHICLE),
+                       ("rumah", HOUSE)):
+        out += findings(run(name, [{**base, "KODE_WILAYAH": village}], regions))
+    return out
+
+
+def test_wilayah_names_differing_in_case_or_spaces_are_one_village():
+    result = _regions_with([{"KODE": "35.10.15.2004", "NAMA": "KEMIREN"},
+                            {"KODE": "35.10.15.2004", "NAMA": " Kemiren "},
+                            {"KODE": "35.10.15.2005", "NAMA": "Lemahbang  Kulon"},
+                            {"KODE": "35.10.15.2005", "NAMA": "LEMAHBANGKULON"}])
+    assert findings(result) == [
+        (6, "KODE", rules.DUPLICATE_IDENTICAL, rules.ROW_REJECTED),
+        (8, "KODE", rules.DUPLICATE_IDENTICAL, rules.ROW_REJECTED),
+    ]
+    assert result.stats["duplicates_identical"] == 2
+    villages = result.frame.filter(pl.col("LEVEL") == "DESA")
+    assert villages.select("KODE", "NAMA").rows() == [
+        ("35.10.15.1002", "N35.10.15.1002"), ("35.10.15.2004", "KEMIREN"),
+        ("35.10.15.2005", "Lemahbang Kulon")]
+    assert _residents_of("35.10.15.2004", result.frame) == []
+
+
+def test_wilayah_code_with_two_names_is_kept_and_flagged():
+    result = _regions_with([{"KODE": "35.10.15.2004", "NAMA": "KEMIREN"},
+                            {"KODE": "35.10.15.2004", "NAMA": "OLEHSARI"},
+                            {"KODE": "35.10.15.2006", "NAMA": None},
+                            {"KODE": "35.10.15.2006", "NAMA": "GLAGAH"}])
+    assert findings(result) == [
+        (5, "NAMA", rules.REGION_NAME_CONFLICT, rules.FLAGGED),
+        (6, "NAMA", rules.REGION_NAME_CONFLICT, rules.FLAGGED),
+        (7, "NAMA", rules.REQUIRED_MISSING, rules.ROW_REJECTED),  # no name: no copy of anything
+    ]
+    assert result.quarantine.filter(pl.col("rule") == rules.REGION_NAME_CONFLICT)[
+        "record_id"].to_list() == ["35.10.15.2004", "35.10.15.2004"]
+    assert result.stats["duplicates_conflicting"] == 2
+    villages = result.frame.filter(pl.col("LEVEL") == "DESA")
+    assert villages.select("KODE", "NAMA").rows() == [
+        ("35.10.15.1002", "N35.10.15.1002"), ("35.10.15.2004", "KEMIREN"),
+        ("35.10.15.2006", "GLAGAH")]
+    assert _residents_of("35.10.15.2004", result.frame) == []
+    assert _residents_of("35.10.15.2006", result.frame) == []
+
+
 # --- from a file, with an extra column ----------------------------------------------------------
 
 
@@ -601,6 +711,11 @@ def test_parse_number_indonesian_grouping(n):
     assert _one(parse.parse_number, f"{grouped},5") == pytest.approx(n + 0.5)
     assert _one(parse.number_rule, grouped) is None
     assert _one(parse.number_rule, "-" + grouped) == rules.NOT_POSITIVE
+    # Rupiah notation: a trailing `,-` or `.-` closes a whole amount
+    for text in (f"{grouped},-", f"{grouped}.-", f"Rp {grouped},-", f"Rp.{n}.-", f"{n},-"):
+        assert _one(parse.parse_int, text) == n
+        assert _one(parse.number_rule, text) is None
+    assert _one(parse.number_rule, f"-{grouped},-") == rules.NOT_POSITIVE
 
 
 @given(st.floats(min_value=0.01, max_value=1e9, allow_nan=False))
@@ -610,15 +725,29 @@ def test_parse_number_decimal_comma(x):
     assert _one(parse.parse_number, text) == pytest.approx(round(x, 2))
 
 
-@given(st.sampled_from([c for lst in codes.CATEGORICAL.values() for cs in lst.values() for c in cs]),
+ALL_CODES = [c for lst in codes.CATEGORICAL.values() for cs in lst.values() for c in cs]
+
+
+@given(st.sampled_from(ALL_CODES),
        st.sampled_from([str.lower, str.upper, str.title, lambda s: s]),
        st.sampled_from(["", " ", "  ", "\t"]))
 @settings(max_examples=300, deadline=None)
 def test_labels_normalise(label, case, pad):
-    all_codes = [c for lst in codes.CATEGORICAL.values() for cs in lst.values() for c in cs]
-    text = pad + case(label).replace(" ", " " + pad) + pad
-    assert _one(lambda e: parse.parse_label(e, all_codes), text) == label
-    assert _one(lambda e: parse.label_rule(e, all_codes), text) is None
+    text = pad + case(label).replace(" ", " " + pad).replace("(", "(" + pad).replace(
+        ")", pad + ")") + pad
+    assert _one(lambda e: parse.parse_label(e, ALL_CODES), text) == label
+    assert _one(lambda e: parse.label_rule(e, ALL_CODES), text) is None
+
+
+@given(st.sampled_from([c for c in ALL_CODES if "(" in c]),
+       st.sampled_from([str.lower, str.upper, str.title, lambda s: s]),
+       st.sampled_from([" ", "  ", "\t"]), st.sampled_from(["", " ", "  "]))
+@settings(max_examples=100, deadline=None)
+def test_labels_normalise_spaces_inside_parentheses(label, case, inner, outer):
+    # `PEGAWAI NEGERI SIPIL ( PNS )`: blanks just inside the parentheses
+    text = case(label).replace("(", "(" + inner).replace(")", inner + ")") + outer
+    assert _one(lambda e: parse.parse_label(e, ALL_CODES), text) == label
+    assert _one(lambda e: parse.label_rule(e, ALL_CODES), text) is None
 
 
 @given(st.integers(0, 999), st.integers(0, 2))

@@ -4,9 +4,14 @@ Every contract column comes out as `pl.String` (an empty field is null), never t
 a NIK must never become a float. `ROW_NUMBER` (Int64) is the 1-based data row of the file (the
 header is row 0). Columns the contract does not name are dropped and listed in `extra_columns`.
 
+A blank line of a CSV (empty, only blanks, or only commas and blanks) is no data row: it is left
+out of the frame and of `rows`, and counted in `blank_lines`. It keeps its place in the
+numbering, so that `ROW_NUMBER` still names the row an operator finds in the file (line
+`ROW_NUMBER + 1` in an editor, when no field spans lines).
+
 Header names are compared after removing surrounding blanks and a byte-order mark, and without
 regard to case (`nik` and ` NIK ` both name `NIK`); the frame always uses the contract's
-spelling.
+spelling. A contract column named twice, in any spelling, stops the load.
 
 Error messages name the file, the column and the kind of problem, never a value from a data row.
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from csv import reader as csv_reader
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -40,8 +46,9 @@ class RawExtract:
     path: Path
     frame: pl.DataFrame
     sha256: str
-    rows: int
+    rows: int  # data rows (blank lines not counted)
     extra_columns: list[str] = field(default_factory=list)
+    blank_lines: int = 0
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,9 @@ def _find(folder: Path, name: str) -> Path:
     raise ExtractError(f"extract {name!r} is missing: neither {csv.name} nor {parquet.name} in {folder}")
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
+def _read_csv(path: Path) -> tuple[pl.DataFrame, list[str]]:
+    """The file's rows as text, and its header names as written (polars renames a name that
+    occurs twice, so the header is read once more on its own)."""
     try:
         frame = pl.read_csv(
             path,
@@ -97,12 +106,32 @@ def _read_csv(path: Path) -> pl.DataFrame:
             empty_string_is_null=True,
             raise_if_empty=True,
         )
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            names = next(csv_reader(handle), [])
     except Exception as exc:  # polars raises several types; the message may quote data
         raise ExtractError(
             f"{path.name}: cannot be read as a UTF-8 comma-separated file with a header "
             f"({type(exc).__name__})"
         ) from None
-    return frame
+    if len(names) != frame.width:
+        raise ExtractError(f"{path.name}: the header row cannot be read as comma-separated names")
+    return frame, names
+
+
+def _blank_lines(frame: pl.DataFrame) -> pl.Series:
+    """True for a row whose every field is missing or only blanks (a blank line of the file)."""
+
+    def empty(column: str) -> pl.Expr:
+        return pl.col(column).is_null() | ~pl.col(column).str.contains(r"\S")
+
+    # The first field decides for nearly every row; the others are read only where it is empty.
+    first = frame.select(empty(frame.columns[0])).to_series()
+    at = first.arg_true()
+    if at.len() == 0 or frame.width == 1:
+        return first
+    rest = frame[at].select(pl.all_horizontal([empty(c) for c in frame.columns[1:]])).to_series()
+    blank = pl.repeat(False, frame.height, eager=True, dtype=pl.Boolean)
+    return blank.scatter(at.filter(rest), True)
 
 
 def _to_text(series: pl.Series) -> pl.Series:
@@ -136,13 +165,13 @@ def _to_text(series: pl.Series) -> pl.Series:
     raise ExtractError(f"column {series.name!r} has type {dtype}, which cannot be read as text")
 
 
-def _read_parquet(path: Path) -> pl.DataFrame:
+def _read_parquet(path: Path) -> tuple[pl.DataFrame, list[str]]:
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:
         raise ExtractError(f"{path.name}: cannot be read as Parquet ({type(exc).__name__})") from None
     try:
-        return pl.DataFrame([_to_text(frame.get_column(c)) for c in frame.columns])
+        return pl.DataFrame([_to_text(frame.get_column(c)) for c in frame.columns]), frame.columns
     except ExtractError as exc:
         raise ExtractError(f"{path.name}: {exc}") from None
 
@@ -155,18 +184,19 @@ def read_extract(folder: Path, name: str) -> RawExtract:
     path = _find(folder, name)
     # The file's SHA-256 is computed beside the parse (hashlib releases the GIL): 0.2 s less for
     # the registry of 1,700,000 persons.
-    frame, sha256 = in_threads(lambda read: read(), [
+    (frame, header), sha256 = in_threads(lambda read: read(), [
         lambda: _read_parquet(path) if path.suffix == ".parquet" else _read_csv(path),
         lambda: file_sha256(path),
     ])
+    blank = _blank_lines(frame) if path.suffix == ".csv" else None
 
     required = REQUIRED_COLUMNS[name]
     wanted = {c.upper(): c for c in required}
     rename: dict[str, str] = {}
     extra: list[str] = []
     seen: dict[str, str] = {}
-    for column in frame.columns:
-        key = _header_key(column)
+    for column, written in zip(frame.columns, header, strict=True):
+        key = _header_key(written)
         if key in wanted:
             if key in seen:
                 raise ExtractError(
@@ -175,7 +205,7 @@ def read_extract(folder: Path, name: str) -> RawExtract:
             seen[key] = column
             rename[column] = wanted[key]
         else:
-            extra.append(column.replace(_BOM, "").strip())
+            extra.append(written.replace(_BOM, "").strip())
     missing = [c for c in required if c.upper() not in seen]
     if missing:
         raise ExtractError(f"{path.name}: required column(s) missing: {', '.join(missing)}")
@@ -192,6 +222,9 @@ def read_extract(folder: Path, name: str) -> RawExtract:
         .with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
         .select(*required, ROW_NUMBER)
     )
+    blank_lines = int(blank.sum()) if blank is not None else 0
+    if blank_lines:
+        frame = frame.filter(~blank)
     return RawExtract(
         name=name,
         path=path,
@@ -199,6 +232,7 @@ def read_extract(folder: Path, name: str) -> RawExtract:
         sha256=sha256,
         rows=frame.height,
         extra_columns=extra,
+        blank_lines=blank_lines,
     )
 
 

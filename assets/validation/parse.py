@@ -116,9 +116,10 @@ _POINT_DECIMAL = r"^-?[0-9]+\.[0-9]+$"  # 1234.5 (not 3-digit groups: see _GROUP
 
 
 def _number_text(expr: pl.Expr) -> pl.Expr:
-    """Blanks and a leading `Rp`/`Rp.` removed."""
+    """Blanks, a leading `Rp`/`Rp.` and a trailing `,-`/`.-` after a digit removed."""
     s = text(expr)
     s = s.str.replace(r"^(?i:rp)\.?", "").str.replace_all(r"\s+", "")
+    s = s.str.replace(r"^(.*[0-9])[.,]-$", "$1")
     return pl.when(s.str.len_bytes() > 0).then(s).otherwise(None)
 
 
@@ -161,7 +162,8 @@ def parse_number(expr: pl.Expr) -> pl.Expr:
 
     `1.234,5` → 1234.5, `12.500.000` → 12500000, `1234,5` → 1234.5, `1234.5` → 1234.5. A dot
     followed by exactly three digits is a thousands separator (`12.500` → 12500), as in
-    Indonesian usage. A leading `Rp` and blanks are ignored.
+    Indonesian usage. A leading `Rp`, blanks and the trailing `,-` or `.-` of a Rupiah amount
+    (`50.000,-`) are ignored.
     """
     return _parse_number(expr)
 
@@ -181,9 +183,11 @@ def parse_int(expr: pl.Expr) -> pl.Expr:
 
 def label_key(expr: pl.Expr) -> pl.Expr:
     """Case and spaces normalised: upper case, blank runs to one space, no blanks around `/`
-    and `-`, none at the ends. `' Belum / tidak  bekerja '` → `BELUM/TIDAK BEKERJA`."""
+    and `-`, none just inside parentheses, none at the ends.
+    `' Belum / tidak  bekerja '` → `BELUM/TIDAK BEKERJA`, `sipil ( pns )` → `SIPIL (PNS)`."""
     s = squeeze(expr).str.to_uppercase()
-    return s.str.replace_all(r" ?([/-]) ?", "$1")
+    s = s.str.replace_all(r" ?([/-]) ?", "$1")
+    return s.str.replace_all(r"\( ", "(").str.replace_all(r" \)", ")")
 
 
 def _label_map(codes: Iterable[object]) -> dict[str, str]:

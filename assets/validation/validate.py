@@ -10,7 +10,8 @@ Every extract goes through the same steps, all vectorised:
    with its action (`ROW_REJECTED`, `VALUE_DROPPED` or `FLAGGED`);
 3. find duplicates of the record key among rows whose key is usable: identical copies (equal
    after cleaning, in every column) keep the first and quarantine the later ones as
-   `DUPLICATE_IDENTICAL`; copies that differ are all rejected as `DUPLICATE_CONFLICT`;
+   `DUPLICATE_IDENTICAL`; copies that differ are all rejected as `DUPLICATE_CONFLICT` (in
+   wilayah, the first is kept and every copy flagged `REGION_NAME_CONFLICT`);
 4. keep the rows without a `ROW_REJECTED` rule, typed, and run the Pandera model of the typed
    frame over them (`schemas.models`); any failure there becomes a quarantine row too (the
    model restates the contract, so this normally finds nothing);
@@ -290,6 +291,14 @@ class _Spec:
     schema_args: dict = field(default_factory=dict)
     extra_typed: list[pl.Expr] = field(default_factory=list)  # typed columns from several columns
     extra_checks: list[_Check] = field(default_factory=list)
+    # What copies are compared on; None: every typed column (the raw text where untyped).
+    dup_compare: list[pl.Expr] | None = None
+    # Copies that differ: rule, action and column of their quarantine rows. `ROW_REJECTED`
+    # rejects every copy; any other action keeps the first copy (later ones leave the typed
+    # frame) and only rows no rule rejects take part.
+    conflict_rule: str = rules.DUPLICATE_CONFLICT
+    conflict_action: str = rules.ROW_REJECTED
+    conflict_column: str | None = None  # None: dup_column
 
 
 def _derived_tables(spec: _Spec, raw: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
@@ -503,14 +512,17 @@ def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> t
     # Keys seen more than once (rare). A row whose key is usable (and complete: a key with a
     # null part never matches) and whose key hash is unique has no copy; the others are grouped
     # on the key itself. Duplicates compare every typed column, falling back to the raw text
-    # where the typed value is missing: two copies are identical when they are equal after
-    # cleaning.
+    # where the typed value is missing (or `spec.dup_compare`): two copies are identical when
+    # they are equal after cleaning. Where a conflict keeps the first copy, a rejected row is
+    # nobody's copy (a region row without a name must not displace the named one).
+    keeps_first = spec.conflict_action != rules.ROW_REJECTED
+    takes_part = pl.col("~key_ok") & ~pl.col("~rejected") if keeps_first else pl.col("~key_ok")
     candidates = (
-        marks.select("~key_ok", "~key_hash").with_row_index("~i")
-        .filter(pl.col("~key_ok"))
+        marks.select("~key_ok", "~key_hash", "~rejected").with_row_index("~i")
+        .filter(takes_part)
         .filter(pl.col("~key_hash").is_duplicated())["~i"]
     )
-    compare = [
+    compare = spec.dup_compare or [
         pl.coalesce(
             pl.col(f"~{name}").cast(pl.String),
             pl.col(name) if name in raw.columns else _null_str(),
@@ -531,13 +543,18 @@ def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> t
         .filter(pl.col("~n") > 1)
         .collect(engine="in-memory")
     )
+    later = pl.col(ROW_NUMBER) != pl.col("~first")
     conflict_at = copies.filter(pl.col("~n_distinct") > 1)["~i"]
-    identical_at = copies.filter(
-        (pl.col("~n_distinct") == 1) & (pl.col(ROW_NUMBER) != pl.col("~first"))
-    )["~i"]
+    identical_at = copies.filter((pl.col("~n_distinct") == 1) & later)["~i"]
+    # Copies that leave the typed frame for a conflict: every one, or the later ones.
+    if keeps_first:
+        superseded_at = copies.filter((pl.col("~n_distinct") > 1) & later)["~i"]
+    else:
+        superseded_at = conflict_at
     conflict = pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(conflict_at, True)
     identical = pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(identical_at, True)
-    keep = ~(marks["~rejected"] | conflict | identical)
+    superseded = pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(superseded_at, True)
+    keep = ~(marks["~rejected"] | superseded | identical)
     finding = marks["~finding"]
     del marks, candidates, copies
 
@@ -586,8 +603,9 @@ def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> t
                                       check.column, pl.col(r), pl.col(a)))
     parts.append(_quarantine_rows(sub, pl.col("~identical"), source, spec.dup_column,
                                   pl.lit(rules.DUPLICATE_IDENTICAL), pl.lit(rules.ROW_REJECTED)))
-    parts.append(_quarantine_rows(sub, pl.col("~conflict"), source, spec.dup_column,
-                                  pl.lit(rules.DUPLICATE_CONFLICT), pl.lit(rules.ROW_REJECTED)))
+    parts.append(_quarantine_rows(sub, pl.col("~conflict"), source,
+                                  spec.conflict_column or spec.dup_column,
+                                  pl.lit(spec.conflict_rule), pl.lit(spec.conflict_action)))
     if late.height:
         parts.append(late)
 
@@ -651,10 +669,18 @@ def _merge_stages(*stage_lists: list[list[pl.Expr]]) -> list[list[pl.Expr]]:
 # --- wilayah -----------------------------------------------------------------------------------
 
 
+def region_name_key(expr: pl.Expr) -> pl.Expr:
+    """A region name as copies of a KODE are compared: upper case, without blanks
+    (`Lemahbang  Kulon` and `LEMAHBANGKULON` are one name)."""
+    return parse.text(expr).str.to_uppercase().str.replace_all(r"\s+", "")
+
+
 def validate_wilayah(raw, extra_columns: Sequence[str] | None = None) -> Validated:
     """The region reference: KODE well formed (`PP`, `PP.KK`, `PP.KK.CC`, `PP.KK.CC.DDDD`, with a
-    known province), NAMA present; LEVEL derived from KODE; duplicate KODE handled like every
-    key (identical → one kept; conflicting names → all rejected)."""
+    known province), NAMA present; LEVEL derived from KODE. A KODE listed again with the same
+    name (`region_name_key`) is an identical copy: one kept. A KODE listed again with another
+    name keeps the first row's name and flags every copy `REGION_NAME_CONFLICT`: the code is in
+    the reference all the same, so its residents and assets are not `UNKNOWN_REGION`."""
     frame, extra = _raw_frame(raw, extra_columns)
     frame = _ensure_columns(frame, "wilayah")
     kode = parse.text(pl.col("KODE")).str.replace_all(r"\s+", "")
@@ -682,6 +708,10 @@ def validate_wilayah(raw, extra_columns: Sequence[str] | None = None) -> Validat
         dup_group=["~KODE"],
         dup_column="KODE",
         dup_eligible=pl.col("~KODE").is_not_null(),
+        dup_compare=[region_name_key(pl.col("NAMA")).alias("NAMA")],
+        conflict_rule=rules.REGION_NAME_CONFLICT,
+        conflict_action=rules.FLAGGED,
+        conflict_column="NAMA",
     )
     result, _ = _run(spec, frame, extra)
     return result
