@@ -24,16 +24,19 @@ GROUP = "ingest"
 
 
 def read_with_metadata(context: dg.AssetExecutionContext, settings: PerlinsosSettings, name: str):
-    """Read one extract of the delivery; warn of extra columns; the read's metadata (file name,
-    SHA-256, data rows, seconds). No row's content is in it."""
+    """Read one extract of the delivery; warn of extra columns and blank lines; the read's metadata
+    (file name, SHA-256, data rows, blank lines skipped, seconds). No row's content is in it."""
     started = time.perf_counter()
     raw = read_extract(Path(settings.extracts_dir), name)
     if raw.extra_columns:
         context.log.warning(f"{raw.path.name}: extra columns ignored: {', '.join(raw.extra_columns)}")
+    if raw.blank_lines:
+        context.log.warning(f"{raw.path.name}: {raw.blank_lines} blank line(s) skipped")
     meta = {
         "file": raw.path.name,
         "sha256": raw.sha256,
         "dagster/row_count": raw.rows,
+        "blank_lines": raw.blank_lines,
         "duration_seconds": round(time.perf_counter() - started, 3),
     }
     return raw, meta
