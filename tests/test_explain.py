@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.publishing.explain import COMPONENT_LABELS, explain_household, mask_nik
+from assets.publishing.explain import COMPONENT_LABELS, HouseholdNotFound, explain_household, mask_nik
 from pipelines.cli import main
 from schemas.policy import COMPONENTS
 
@@ -113,11 +113,31 @@ def test_no_nik_is_ever_shown_whole(db):
     assert KK in out  # the family card number stays whole: it is how the office finds the family
 
 
+def test_a_family_card_as_evidence_stays_whole(db):
+    """REJECTED_MEMBER_ROW and CONFLICTING_RECORDS name the family's own NO_KK: it is no NIK."""
+    out = explain_household(db, KK)
+    assert f"bukti: data kependudukan {KK}: Baris penduduk 17" in out
+    assert f"bukti: data kependudukan {mask_nik(WIFE)} (SITI AMINAH)" in out  # a member's NIK still masked
+
+
 def test_load_date_chooses_the_load(db):
     out = explain_household(db, KK, load_date="2026-10-01")
     assert OLD in out and "STATUS: ELIGIBLE" in out and "Program: PKH, SEMBAKO, PBI_JK" in out
     assert "tidak dihitung" in out  # no components stored for that load
     assert "Alasan dan bukti" not in out
+
+
+def test_a_household_is_found_in_its_own_scopes_load_of_the_date(db):
+    """Loads of two scopes on one date: the household is explained from the one that holds it,
+    whichever finished last."""
+    con = duckdb.connect(str(db))
+    con.execute("INSERT INTO mart.loads VALUES ('2026-11-01_35.09', DATE '2026-11-01', TIMESTAMP '2026-11-03 01:00:00')")
+    con.close()
+    out = explain_household(db, KK, load_date="2026-11-01")
+    assert NEW in out and "STATUS: REVIEW" in out
+    assert NEW in explain_household(db, KK)
+    with pytest.raises(HouseholdNotFound, match="2026-11-01_35.09"):
+        explain_household(db, "3510150000000000", load_date="2026-11-01")
 
 
 def test_command_line(db, capsys):

@@ -219,7 +219,7 @@ def test_exports_partitioned_masked_and_verifiable(tmp_path):
     reasons = pl.DataFrame([{**_reason("2" * 16, "STATE_EMPLOYEE"), "evidence_source": "penduduk", "evidence_id": NIK_B,
                              "evidence": f"anggota {NIK_B} PNS"}])
     villages = pl.DataFrame({"KODE": ["35.10.15.2004"], "NAMA": ["Kemiren"]})
-    ehh, ers = export_frames(hh, reasons, villages)
+    ehh, ers = export_frames(hh, reasons, villages, load_id="L", scope=["35.10"])
     manifest = write_exports(tmp_path / "exports", load_id="L", load_date="2026-01-01", policy_version="p",
                              households=ehh, reasons=ers)
     folder = tmp_path / "exports" / "2026-01-01"
@@ -274,7 +274,8 @@ def test_export_killed_half_way_leaves_no_finished_looking_folder(tmp_path, monk
     monkeypatch.setattr(ex, "file_sha256", boom)
     with pytest.raises(KeyboardInterrupt):
         write_exports(tmp_path, load_id="L", load_date="2026-01-01", policy_version="p", households=hh,
-                      reasons=_empty("household_reasons").with_columns(pl.lit(None, pl.String).alias("kode_kecamatan")))
+                      reasons=_empty("household_reasons").with_columns(
+                          pl.lit(None, pl.String).alias("kode_kabupaten"), pl.lit(None, pl.String).alias("kode_kecamatan")))
     assert not (tmp_path / "2026-01-01").exists()
     assert not list(Path(tmp_path).glob(".tmp-*"))
 

@@ -8,7 +8,12 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from assets.publishing.exports import export_frames, write_exports
+from assets.publishing.exports import (
+    UNKNOWN_DISTRICT,
+    export_frames,
+    exports_against_warehouse,
+    write_exports,
+)
 from assets.publishing.warehouse import EXTRACT_NAMES, SCHEMA_VERSION, publish_warehouse, table_columns
 from pipelines.resources import PerlinsosSettings, release_finished_steps
 
@@ -98,7 +103,11 @@ def district_exports(
     wilayah: pl.DataFrame,
 ):
     started = time.perf_counter()
-    hh, rs = export_frames(households, household_reasons, wilayah.filter(pl.col("LEVEL") == "DESA"))
+    hh, rs = export_frames(
+        households, household_reasons, wilayah.filter(pl.col("LEVEL") == "DESA"),
+        load_id=load_info["load_id"], scope=load_info["regencies"],
+    )
+    folder = Path(settings.exports_dir) / load_info["load_date"].isoformat()
     manifest = write_exports(
         Path(settings.exports_dir),
         load_id=load_info["load_id"],
@@ -106,18 +115,23 @@ def district_exports(
         policy_version=policy.version,
         households=hh,
         reasons=rs,
+        scope=load_info["regencies"],
     )
+    own = [f for f in manifest["files"] if f["load_id"] == load_info["load_id"]]
     return dg.Output(
         {
-            "path": str(Path(settings.exports_dir) / load_info["load_date"].isoformat()),
-            "files": len(manifest["files"]),
+            "path": str(folder),
+            "load_id": load_info["load_id"],
+            "files": len(own),
             "households": hh.height,
             "reasons": rs.height,
         },
         metadata={
-            "path": dg.MetadataValue.path(str(Path(settings.exports_dir) / load_info["load_date"].isoformat())),
-            "files": len(manifest["files"]),
-            "districts": len(manifest["files"]) // 2,
+            "path": dg.MetadataValue.path(str(folder)),
+            "files": len(own),
+            "districts": len(own) // 2,
+            "unknown_district_households": hh.filter(pl.col("kode_kecamatan") == UNKNOWN_DISTRICT).height,
+            "files_of_other_loads": len(manifest["files"]) - len(own),
             "rows/households": hh.height,
             "rows/reasons": rs.height,
             "duration_seconds": round(time.perf_counter() - started, 3),
@@ -128,21 +142,19 @@ def district_exports(
 @dg.asset_check(
     asset=district_exports,
     additional_ins={"warehouse": dg.AssetIn("warehouse")},
-    description="The district exports hold exactly the households and reasons the database holds for "
-    "this load (a mismatch means an office would read another truth than the analysts).",
+    description="The district exports' files hold exactly the households and reasons the database holds "
+    "for this load, and match their manifest (a mismatch means an office would read another truth "
+    "than the analysts, or miss a family).",
 )
 def exports_match_warehouse(district_exports: dict, warehouse: dict) -> dg.AssetCheckResult:
-    exported = {"households": district_exports.get("households"), "household_reasons": district_exports.get("reasons")}
-    published = {t: warehouse["counts"].get(t) for t in exported}
-    wrong = [t for t in exported if exported[t] != published[t]]
+    found = exports_against_warehouse(Path(district_exports["path"]), Path(warehouse["path"]), warehouse["load_id"])
+    wrong = [k for k in ("households_missing", "households_extra", "reasons_missing", "reasons_extra",
+                         "manifest_problems") if found[k]]
     return dg.AssetCheckResult(
         passed=not wrong,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=f"row counts differ from the database in: {', '.join(wrong)}" if wrong else None,
-        metadata={
-            **{f"exported/{t}": n for t, n in exported.items() if n is not None},
-            **{f"published/{t}": n for t, n in published.items() if n is not None},
-        },
+        description=", ".join(f"{k.replace('_', ' ')}: {found[k]}" for k in wrong) if wrong else None,
+        metadata=found,
     )
 
 

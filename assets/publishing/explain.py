@@ -5,7 +5,8 @@
 comes from, its living members, every score component with its value and points (and their sum),
 the decile, the status and programs, and every reason with its evidence and how the evidence was
 linked. NIKs are masked as in the district exports (first 6 and last 4 digits shown), wherever
-they appear: member rows, the head, evidence identifiers and evidence text.
+they appear: member rows, the head, evidence identifiers and evidence text; the NO_KK stays whole,
+also where it is the evidence of a reason.
 """
 
 from __future__ import annotations
@@ -72,13 +73,20 @@ class HouseholdNotFound(ValueError):
     pass
 
 
-def _load_id(con: duckdb.DuckDBPyConnection, load_date: str | None) -> str:
-    if load_date:
-        row = con.execute(
-            "SELECT load_id FROM mart.loads WHERE load_date = ? ORDER BY finished_at DESC LIMIT 1", [load_date]
-        ).fetchone()
-    else:
-        row = con.execute("SELECT load_id FROM mart.loads ORDER BY load_date DESC, finished_at DESC LIMIT 1").fetchone()
+def _load_id(con: duckdb.DuckDBPyConnection, no_kk: str, load_date: str | None) -> str:
+    """The newest load (of `load_date`, if given) that holds household `no_kk`; else the newest
+    load at all (of that date), for the message that the household is not in it. Loads of several
+    scopes may share a date, and the household is in its own regency's."""
+    where, params = ("WHERE l.load_date = ?", [load_date]) if load_date else ("", [])
+    order = "ORDER BY l.load_date DESC, l.finished_at DESC LIMIT 1"
+    row = con.execute(
+        f"SELECT l.load_id FROM mart.loads l {where} "
+        f"{'AND' if where else 'WHERE'} EXISTS (SELECT 1 FROM mart.households h "
+        f"WHERE h.load_id = l.load_id AND h.no_kk = ?) {order}",
+        [*params, no_kk],
+    ).fetchone()
+    if row is None:
+        row = con.execute(f"SELECT l.load_id FROM mart.loads l {where} {order}", params).fetchone()
     if row is None:
         raise HouseholdNotFound("no published load" + (f" on {load_date}" if load_date else ""))
     return row[0]
@@ -90,7 +98,7 @@ def explain_household(db_path: Path, no_kk: str, load_date: str | None = None) -
         raise HouseholdNotFound(f"no published database at {db_path}")
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        load_id = _load_id(con, load_date)
+        load_id = _load_id(con, no_kk, load_date)
         hh = con.execute(
             "SELECT no_kk, kode_wilayah, head_nik, head_name, members, score, desil, status, programs, policy_version "
             "FROM mart.households WHERE load_id = ? AND no_kk = ?",
@@ -162,7 +170,8 @@ def render(load_id: str, hh: tuple, members: list[tuple], components: list[tuple
         lines += ["", f"Alasan dan bukti ({len(reasons)}):"]
     names = {nik: name for nik, name, *_ in members}
     for kind, code, description, source, evidence_id, evidence, method, link_score in reasons:
-        shown_id = mask_nik(evidence_id) if source == "penduduk" else (evidence_id or "-")
+        # a penduduk evidence_id is a member's NIK, or the family's own NO_KK (kept whole, as above)
+        shown_id = mask_nik(evidence_id) if source == "penduduk" and evidence_id != kk else (evidence_id or "-")
         if source == "penduduk" and evidence_id in names:
             shown_id += f" ({names[evidence_id]})"
         lines.append(f"  [{KIND_TEXT.get(kind, kind)}] {code}: {description}")

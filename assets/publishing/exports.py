@@ -2,16 +2,25 @@
 
 An export is written into a hidden temporary folder beside its final place, the manifest last, and
 only then renamed to `<exports>/<load_date>/`: a load killed half way leaves a hidden `.tmp-`
-folder (cleaned by the next export), never a partial folder that looks finished.
+folder (cleaned by the next export), never a partial folder that looks finished. A load replaces
+only the regency folders of its own scope: the other regencies' folders of the same date (another
+scope's load) are carried into the new folder and stay listed in its manifest.
+
+Every household of the load is exported. One whose district is unknown (no registry row and no
+housing row left to place it) is written under its regency in `kode_kecamatan=unknown`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from assets.concurrency import in_threads
@@ -46,34 +55,96 @@ def mask_niks_in_column(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     return frame.with_columns(values.clone().scatter(rows, masked))
 
 
-def district_partition(kode_kecamatan: str) -> Path:
-    kabupaten = kode_kecamatan[:5].replace(".", "")
-    return Path(f"kode_kabupaten={kabupaten}") / f"kode_kecamatan={kode_kecamatan}"
+UNKNOWN_DISTRICT = "unknown"  # partition of households whose district is unknown
+EXPORT_LOCK = ".exports.lock"  # beside the date folders: one export at a time writes a date folder
+
+
+def district_partition(kode_kabupaten: str, kode_kecamatan: str) -> Path:
+    """`35.10`, `35.10.15` -> `kode_kabupaten=3510/kode_kecamatan=35.10.15`."""
+    return Path(f"kode_kabupaten={kode_kabupaten.replace('.', '')}") / f"kode_kecamatan={kode_kecamatan}"
+
+
+def export_partition(households: pl.DataFrame, scope: Sequence[str]) -> pl.DataFrame:
+    """`kode_kabupaten` and `kode_kecamatan` of the partition each household is written to.
+
+    A household with a district keeps its own. One without (known only through rejected registry
+    rows and without a housing row) goes to `kode_kecamatan=unknown` of a regency of the `scope`:
+    the regency of its NO_KK (the first 4 digits: the issuing office) when that is in the scope,
+    else the scope's first regency (the only one of a one-regency scope)."""
+    scope = sorted(scope)
+    if not scope:
+        raise ValueError("the load's scope names no regency")
+    by_card = pl.col("no_kk").str.slice(0, 2) + pl.lit(".") + pl.col("no_kk").str.slice(2, 2)
+    known = pl.col("kode_kecamatan").is_not_null()
+    return households.with_columns(
+        kode_kabupaten=pl.when(known)
+        .then(pl.col("kode_kabupaten"))
+        .when(by_card.is_in(scope).fill_null(False))
+        .then(by_card)
+        .otherwise(pl.lit(scope[0])),
+        kode_kecamatan=pl.when(known).then(pl.col("kode_kecamatan")).otherwise(pl.lit(UNKNOWN_DISTRICT)),
+    )
 
 
 def export_frames(
-    households: pl.DataFrame, reasons: pl.DataFrame, villages: pl.DataFrame
+    households: pl.DataFrame,
+    reasons: pl.DataFrame,
+    villages: pl.DataFrame,
+    *,
+    load_id: str,
+    scope: Sequence[str],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The exported columns: households with the head's address and village name, masked NIKs.
 
     `households` carries the mart columns plus the head's `alamat`, `no_rt`, `no_rw`;
-    `villages` maps `KODE` to `NAMA`.
+    `villages` maps `KODE` to `NAMA`; `scope` lists the load's regencies (`35.10`). Both frames
+    start with `load_id` and carry the partition (`kode_kabupaten`, `kode_kecamatan`) of
+    `export_partition`, which `write_exports` turns into folder names.
     """
+    routed = export_partition(households, scope)
     hh = (
-        households.join(
+        routed.join(
             villages.select(pl.col("KODE").alias("kode_wilayah"), pl.col("NAMA").alias("nama_desa")),
             on="kode_wilayah",
             how="left",
         )
         .with_columns(mask_nik(pl.col("head_nik")).alias("head_nik"))
+        .select(pl.lit(load_id).alias("load_id"), pl.exclude("load_id"))
     )
-    rs = reasons.join(households.select("no_kk", "kode_kecamatan"), on="no_kk", how="inner").with_columns(
-        pl.when(pl.col("evidence_source") == "penduduk")
-        .then(mask_nik(pl.col("evidence_id")))
-        .otherwise(pl.col("evidence_id"))
-        .alias("evidence_id"),
+    # A penduduk evidence_id is a member's NIK, masked; or the household's own NO_KK (a rejected
+    # registry row of the card: REJECTED_MEMBER_ROW, CONFLICTING_RECORDS), kept whole like no_kk.
+    rs = (
+        reasons.join(routed.select("no_kk", "kode_kabupaten", "kode_kecamatan"), on="no_kk", how="inner")
+        .with_columns(
+            pl.when((pl.col("evidence_source") == "penduduk") & (pl.col("evidence_id") != pl.col("no_kk")).fill_null(True))
+            .then(mask_nik(pl.col("evidence_id")))
+            .otherwise(pl.col("evidence_id"))
+            .alias("evidence_id"),
+        )
+        .select(pl.lit(load_id).alias("load_id"), pl.exclude("load_id"))
     )
     return hh, mask_niks_in_column(rs, "evidence")
+
+
+@contextmanager
+def _export_lock(exports_root: Path):
+    """Loads of two scopes may export the same date: each reads the folder the other may replace."""
+    with open(exports_root / EXPORT_LOCK, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _carry(src: Path, dst: Path) -> None:
+    """`src` into the new folder: a hard link (no copy, the bytes are the same), a copy where the
+    file system has none."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def write_exports(
@@ -84,57 +155,76 @@ def write_exports(
     policy_version: str,
     households: pl.DataFrame,
     reasons: pl.DataFrame,
+    scope: Sequence[str] | None = None,
 ) -> dict:
-    """Write `<exports_root>/<load_date>/` atomically; returns the manifest.
+    """Write this load's regency folders of `<exports_root>/<load_date>/` atomically; returns the manifest.
 
     `households` and `reasons` are the export frames of `export_frames` (both carry
-    `kode_kecamatan`; partition columns are written as folder names, not inside the files).
+    `kode_kabupaten` and `kode_kecamatan`; partition columns are written as folder names, not inside
+    the files). The load replaces the folders of the regencies of its `scope` (default: those it
+    writes) and of those it writes; the date folder's other regency folders are kept, with their
+    manifest entries. The manifest's top-level values are this load's; each file names its `load_id`.
     """
     exports_root = Path(exports_root)
     exports_root.mkdir(parents=True, exist_ok=True)
-    for stale in exports_root.glob(".tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    final = exports_root / load_date
-    tmp = exports_root / f".tmp-{load_date}-{os.getpid()}"
-    tmp.mkdir()
-    try:
-        def district_files(district: str) -> list[dict]:
-            folder = tmp / district_partition(district)
-            folder.mkdir(parents=True)
-            written = []
-            for name, frame in (("households", households), ("reasons", reasons)):
-                part = frame.filter(pl.col("kode_kecamatan") == district).drop(
-                    [c for c in ("kode_kecamatan", "kode_kabupaten") if c in frame.columns]
-                )
-                path = folder / f"{name}.parquet"
-                part.write_parquet(path)
-                written.append(
-                    {"path": str(path.relative_to(tmp)), "rows": part.height, "sha256": file_sha256(path)}
-                )
-            return written
+    districts = households.select("kode_kabupaten", "kode_kecamatan").unique().sort("kode_kabupaten", "kode_kecamatan")
+    if districts.null_count().sum_horizontal().item():
+        raise ValueError("households without an export partition: export_frames gives every household one")
+    written = set(districts["kode_kabupaten"].to_list())
+    own = {f"kode_kabupaten={r.replace('.', '')}" for r in written | set(scope or [])}
+    with _export_lock(exports_root):
+        # left by an export killed half way (we hold the lock: none is in use)
+        for stale in exports_root.glob(".tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        final = exports_root / load_date
+        tmp = exports_root / f".tmp-{load_date}-{os.getpid()}"
+        tmp.mkdir()
+        try:
+            def district_files(district: tuple[str, str]) -> list[dict]:
+                folder = tmp / district_partition(*district)
+                folder.mkdir(parents=True)
+                out = []
+                for name, frame in (("households", households), ("reasons", reasons)):
+                    part = frame.filter(
+                        (pl.col("kode_kabupaten") == district[0]) & (pl.col("kode_kecamatan") == district[1])
+                    ).drop("kode_kecamatan", "kode_kabupaten")
+                    path = folder / f"{name}.parquet"
+                    part.write_parquet(path)
+                    out.append({"path": path.relative_to(tmp).as_posix(), "rows": part.height,
+                                "sha256": file_sha256(path), "load_id": load_id})
+                return out
 
-        # Districts two at a time (assets/concurrency.py); the manifest lists them in code order.
-        districts = sorted(households["kode_kecamatan"].drop_nulls().unique().to_list())
-        files = [f for written in in_threads(district_files, districts) for f in written]
-        manifest = {
-            "load_id": load_id,
-            "load_date": load_date,
-            "policy_version": policy_version,
-            "schema_version": SCHEMA_VERSION,
-            "files": files,
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        old = None
-        if final.exists():
-            old = exports_root / f".tmp-old-{load_date}-{os.getpid()}"
-            os.rename(final, old)
-        os.rename(tmp, final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return manifest
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            # Districts two at a time (assets/concurrency.py).
+            files = [f for done in in_threads(district_files, districts.rows()) for f in done]
+            # Other scopes' regencies of this date, as the previous manifest lists them.
+            previous = final / "manifest.json"
+            if previous.exists():
+                before = json.loads(previous.read_text())
+                for entry in before.get("files", []):
+                    src = final / entry["path"]
+                    if entry["path"].split("/")[0] in own or not src.is_file():
+                        continue
+                    _carry(src, tmp / entry["path"])
+                    files.append({**entry, "load_id": entry.get("load_id", before.get("load_id"))})
+            manifest = {
+                "load_id": load_id,
+                "load_date": load_date,
+                "policy_version": policy_version,
+                "schema_version": SCHEMA_VERSION,
+                "files": sorted(files, key=lambda f: f["path"]),  # in code order
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+            old = None
+            if final.exists():
+                old = exports_root / f".tmp-old-{load_date}-{os.getpid()}"
+                os.rename(final, old)
+            os.rename(tmp, final)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+            return manifest
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
 
 def verify_manifest(folder: Path) -> list[str]:
@@ -156,3 +246,52 @@ def verify_manifest(folder: Path) -> list[str]:
         if pl.scan_parquet(path).select(pl.len()).collect().item() != entry["rows"]:
             problems.append(f"{entry['path']}: row count differs")
     return problems
+
+
+# What the check compares: a household by its decision, a reason by what an office acts on (the
+# evidence_id and the evidence text are masked in the files, so they are left out).
+_HOUSEHOLD_KEY = "no_kk, status, desil"
+_REASON_KEY = "no_kk, kind, code, evidence_source, link_method"
+
+
+def exports_against_warehouse(folder: Path, db_path: Path, load_id: str) -> dict[str, int]:
+    """What the files of the export `folder` hold for `load_id` against the database's rows of it.
+
+    Reads every `households.parquet` and `reasons.parquet` under the folder (rows of other loads,
+    another scope's, are told apart by their `load_id`) and the database read-only. Counts only,
+    never a row: `*_exported`, `*_published`, `*_missing` (in the database, not in the files),
+    `*_extra` (in the files, not in the database) for households and reasons, and
+    `manifest_problems` (`verify_manifest`)."""
+    folder = Path(folder)
+    # under the export lock: a load of another scope may be replacing the date folder
+    with _export_lock(folder.parent):
+        con = duckdb.connect()
+        try:
+            con.execute("ATTACH ? AS wh (READ_ONLY)", [str(db_path)])
+            out = {}
+            for kind, table, key in (("households", "households", _HOUSEHOLD_KEY),
+                                     ("reasons", "household_reasons", _REASON_KEY)):
+                out.update(_compare(con, sorted(str(p) for p in folder.glob(f"*/*/{kind}.parquet")),
+                                    f"wh.mart.{table}", key, load_id, kind))
+        finally:
+            con.close()
+        out["manifest_problems"] = len(verify_manifest(folder))
+    return out
+
+
+def _compare(con: duckdb.DuckDBPyConnection, files: list[str], table: str, key: str, load_id: str,
+             kind: str) -> dict[str, int]:
+    source = "read_parquet($files, union_by_name = true)"
+    columns = con.execute(f"DESCRIBE SELECT * FROM {source}", {"files": files}).fetchall() if files else []
+    if "load_id" in {c[0] for c in columns}:
+        exported, params = f"SELECT {key} FROM {source} WHERE load_id = $load_id", {"files": files}
+    else:  # no file, or only files written before exports carried load_id: none of this load's rows
+        exported, params = f"SELECT {key} FROM {table} WHERE false", {}
+    published = f"SELECT {key} FROM {table} WHERE load_id = $load_id"
+    counts = con.execute(
+        f"SELECT (SELECT count(*) FROM ({exported})), (SELECT count(*) FROM ({published})), "
+        f"(SELECT count(*) FROM ({published} EXCEPT ALL {exported})), "
+        f"(SELECT count(*) FROM ({exported} EXCEPT ALL {published}))",
+        {"load_id": load_id, **params},
+    ).fetchone()
+    return dict(zip((f"{kind}_exported", f"{kind}_published", f"{kind}_missing", f"{kind}_extra"), counts))
