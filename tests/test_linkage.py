@@ -833,3 +833,93 @@ def test_exact_nik_with_a_short_form_of_the_name_agrees_unless_a_twin_could_be_m
     # JOKO P fits both twins, one digit apart: the NIK alone cannot say which one is meant
     d = row(links, "tanah", "35101200000004")
     assert d["method"] != NIK_EXACT and d["note"] == "NIK_NAME_CONFLICT"
+
+
+# --- parts cut to an initial or a prefix --------------------------------------------------------
+def _common(*firsts: str) -> list[dict]:
+    """Thirty persons of another district for each first name given: a common first name."""
+    return [person(f"351015010191{100 * j + i:04d}", f"351015010191{100 * j + i:04d}", f"{first} {last}",
+                   village=V3)
+            for j, first in enumerate(firsts)
+            for i, last in enumerate(["HARTONO", "PRAKOSO", "UTOMO", "WIBOWO", "RAHARJO"] * 6)]
+
+
+def test_a_part_cut_to_an_initial_or_a_prefix_agrees_with_the_part_it_begins():
+    # BUDI and SITI are common first names: with the last part cut short, the name is a
+    # candidate of the one villager whose part it begins, never a link on the name alone.
+    reg = pl.concat([REGISTRY, penduduk(*_common("BUDI", "SITI"))])
+    names = {"35101200000001": ("BUDI S.", BUDI), "35101200000002": ("BUDI S", BUDI),
+             "35101200000003": ("Siti A.", SITI), "35101200000004": ("SITI AM.", SITI)}
+    t = tanah(*[parcel(nib, name) for nib, (name, _) in names.items()],
+              parcel("35101200000005", "BUDI K."))
+    links = link(t, reg=reg)
+    for nib, (name, owner) in names.items():
+        a = row(links, "tanah", nib)
+        assert (a["method"], a["nik"], a["no_kk"], a["candidates"]) == (NAME_MATCH, owner, KK1, [owner]), name
+        assert 0.80 <= a["score"] < 0.92, name
+    # an initial that begins none of the villager's parts agrees with nobody
+    assert row(links, "tanah", "35101200000005")["note"] == "NO_CANDIDATE"
+
+
+def test_a_cut_part_beginning_the_parts_of_two_villagers_is_ambiguous_with_both_listed():
+    setiawan = "3510120101810011"
+    for extra in ([], _common("BUDI")):  # BUDI rare, then common
+        reg = pl.concat([REGISTRY, penduduk(person(setiawan, KK2, "BUDI SETIAWAN"), *extra)])
+        links = link(tanah(parcel("35101200000001", "BUDI S."), parcel("35101200000002", "BUDI SA")), reg=reg)
+        a = row(links, "tanah", "35101200000001")
+        assert (a["method"], a["nik"], a["no_kk"]) == (AMBIGUOUS, None, None)
+        assert sorted(a["candidates"]) == sorted([BUDI, setiawan])
+        # two letters tell them apart: SA begins SANTOSO, not SETIAWAN
+        b = row(links, "tanah", "35101200000002")
+        assert (b["method"], b["nik"]) == (NAME_MATCH, BUDI)
+
+
+def test_an_agreeing_initial_beside_a_rare_part_links_as_the_part_alone_does():
+    # WIRYOKUSUMO is borne by one person: alone it links (a dropped part, above), and an initial
+    # beside it that begins the person's other part does not make it weaker.
+    reg = pl.concat([REGISTRY, penduduk(*_common("BUDI", "HARTONO"),
+                                        person("3510120909700099", KK7, "HARTONO WIRYOKUSUMO"))])
+    links = link(tanah(parcel("35101200000001", "WIRYOKUSUMO"), parcel("35101200000002", "WIRYOKUSUMO H.")),
+                 reg=reg)
+    alone = row(links, "tanah", "35101200000001")
+    assert (alone["method"], alone["nik"], alone["candidates"]) == (NAME_MATCH, "3510120909700099", None)
+    cut = row(links, "tanah", "35101200000002")
+    assert (cut["method"], cut["nik"], cut["candidates"], cut["score"]) == (
+        NAME_MATCH, "3510120909700099", None, alone["score"])
+
+
+def test_a_cut_name_finds_its_person_where_the_whole_part_is_too_common_to_block_on():
+    # 120 SITIs in the village, more than VILLAGE_KEY_CAP: SITI alone blocks nobody, SITI with a
+    # part beginning with A does; at most fifty pairs are compared.
+    lasts = ["WAHYUNI", "RAHAYU", "LESTARI", "PURWANTI", "MULYANI", "HANDAYANI"] * 20
+    crowd = [person(f"351012010190{200 + i:04d}", f"351012010190{200 + i:04d}", f"SITI {w}")
+             for i, w in enumerate(lasts)]
+    stats: dict = {}
+    links = link_assets(pl.concat([REGISTRY, penduduk(*crowd)]), tanah(parcel("35101200000001", "SITI AM.")),
+                        EMPTY_K, EMPTY_R, stats=stats)
+    a = row(links, "tanah", "35101200000001")
+    assert (a["method"], a["nik"], a["candidates"]) == (NAME_MATCH, SITI, [SITI])
+    assert 0.80 <= a["score"] < 0.92
+    assert stats["pairs"].filter(pl.col("part") == "assets")["n"].sum() <= 50
+
+
+def test_a_vehicle_under_a_cut_name_at_its_owners_rt_rw_is_linked():
+    reg = pl.concat([REGISTRY, penduduk(*_common("BUDI"))])
+    k = kendaraan(vehicle("MH1AAA", "BUDI S.", ALAMAT_PEMILIK="RT 001 RW 001"),
+                  vehicle("MH1BBB", "BUDI S.", ALAMAT_PEMILIK="RT 009 RW 004"))
+    links = link(k=k, reg=reg)
+    a = row(links, "kendaraan", "MH1AAA")
+    assert (a["method"], a["nik"], a["candidates"]) == (NAME_MATCH, BUDI, None) and a["score"] >= 0.92
+    # at another RT the name alone is too little
+    assert row(links, "kendaraan", "MH1BBB")["method"] == UNLINKED
+
+
+def test_exact_nik_with_a_part_cut_to_two_letters_agrees_unless_a_twin_could_be_meant():
+    t = tanah(parcel("35101200000001", "SITI AM", SITI), parcel("35101200000002", "JOKO PR", TWIN_A),
+              parcel("35101200000003", "SITI AB", SITI))
+    links = link(t)
+    a = row(links, "tanah", "35101200000001")
+    assert (a["method"], a["nik"], a["note"]) == (NIK_EXACT, SITI, None)
+    b = row(links, "tanah", "35101200000002")
+    assert b["method"] != NIK_EXACT and b["note"] == "NIK_NAME_CONFLICT"
+    assert row(links, "tanah", "35101200000003")["note"] == "NIK_NAME_CONFLICT"

@@ -92,3 +92,22 @@ def test_links_do_not_depend_on_how_districts_are_grouped_or_how_many_groups_run
     monkeypatch.setattr(match, "GROUPS_AT_ONCE", at_once)
     links, _ = _link(measured["typed"])
     assert links.equals(measured["links"])
+
+
+def test_names_with_the_last_part_cut_to_an_initial_find_their_owner(measured):
+    # The generator cuts the last part of some names to an initial (`BUDI S.`, synth/README.md).
+    # Records without a usable NIK under such a name have their owner linked or listed.
+    found, n = 0, 0
+    for source, column in (("tanah", "NAMA_PEMEGANG"), ("kendaraan", "NAMA_PEMILIK")):
+        truth = bench._truth(measured["base"])[source].with_columns(pl.col("row_number").cast(pl.Int64))
+        names = pl.read_parquet(measured["typed"] / f"{source}.parquet").select(
+            row_number=pl.col("ROW_NUMBER").cast(pl.Int64), name=column)
+        d = truth.join(names, on="row_number").join(
+            measured["links"].filter(pl.col("source") == source), on="row_number")
+        cut = d.filter((pl.col("name_variant") == "DROPPED_PART") & pl.col("name").str.contains(r"\b[A-Z]\.?$")
+                       & ~pl.col("method").is_in(["NIK_EXACT", "NIK_REPAIRED"]) & pl.col("owner_nik").is_not_null())
+        n += cut.height
+        found += cut.filter((pl.col("nik") == pl.col("owner_nik")).fill_null(False)
+                            | pl.col("candidates").list.contains(pl.col("owner_nik")).fill_null(False)).height
+    assert n >= 5  # enough for the share to mean something
+    assert found >= 0.9 * n, (found, n)

@@ -230,3 +230,32 @@ def test_typing_errors_and_dropped_parts_still_find_the_person(parts, seed, kind
     got = links.filter(pl.col("source") == "tanah").row(0, named=True)
     assert got["method"] == NAME_MATCH and got["nik"] == "3510120101800001"
     assert got["score"] >= 0.80
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(_PARTS), min_size=2, max_size=3, unique=True), st.data())
+def test_a_part_cut_to_an_initial_or_a_prefix_finds_the_person_and_never_picks_a_namesake(parts, data):
+    import polars as pl
+
+    from assets.linkage.match import AMBIGUOUS, NAME_MATCH, link_assets
+    from test_linkage import EMPTY_K, EMPTY_R, parcel, penduduk, person, tanah
+
+    i = data.draw(st.integers(0, len(parts) - 1), label="part cut short")
+    n = data.draw(st.integers(1, 2), label="letters kept")
+    dot = data.draw(st.sampled_from(["", "."]), label="dot")
+    written = " ".join(p[:n] + dot if j == i else p for j, p in enumerate(parts))
+    # a namesake whose part there begins with the same letters
+    other = parts[i][:n] + "RANTO"
+    twin = " ".join(other if j == i else p for j, p in enumerate(parts))
+    owner, namesake = "3510120101800001", "3510120202800002"
+    record = tanah(parcel("35101200000001", written))
+
+    alone = penduduk(person(owner, "3510120101900001", " ".join(parts)))
+    got = link_assets(alone, record, EMPTY_K, EMPTY_R).row(0, named=True)
+    assert got["method"] == NAME_MATCH and got["nik"] == owner and got["score"] >= 0.80, (written, got)
+
+    both = penduduk(person(owner, "3510120101900001", " ".join(parts)),
+                    person(namesake, "3510120101900002", twin))
+    got = link_assets(both, record, EMPTY_K, EMPTY_R).row(0, named=True)
+    assert got["method"] == AMBIGUOUS and got["nik"] is None, (written, twin, got)
+    assert sorted(got["candidates"]) == [owner, namesake]

@@ -70,6 +70,9 @@ PREFIX = 4  # token keys are the first letters of each canonical token
 MAX_TOKENS = 5  # pair keys are built from the first tokens only
 PARTIAL_MAX = 0.95  # a name that is the other minus some parts scores at most this...
 PARTIAL_COMMON_PENALTY = 0.10  # ...less this much when the shared parts are common names
+CUT_MAX = 2  # a record's part of at most this many letters may be a part cut short (`S`, `AM`)
+CUT_FACTOR = 0.90  # a name agreeing through parts cut short scores this share of its completion
+_SHORT_PART = rf"(?:^| )[A-Z]{{1,{CUT_MAX}}}(?: |$)"  # a name key with a part that short
 IDF_REFERENCE = 10.0  # shared parts whose idf adds up to this (or ln N) are fully distinctive
 RT_RW_AGREE = 0.05  # vehicle address RT and RW equal the person's (same village)
 RT_RW_DIFFER = -0.15  # vehicle address RT or RW differs from the person's (same village)
@@ -204,19 +207,84 @@ def _token_idf(reg: pl.DataFrame) -> pl.DataFrame:
 
 
 # --- scoring --------------------------------------------------------------------------------------
-def _name_scores(pairs: pl.DataFrame, idf: pl.DataFrame, n_registry: int) -> pl.Series:
-    """Name agreement (0-1) of each pair `rkey`/`pkey`, computed once per distinct pair of keys
-    (namesakes make them repeat: at 1,000,000 persons 3.8 million pairs hold 270,000)."""
+def _name_scores(pairs: pl.DataFrame, idf: pl.DataFrame, n_registry: int) -> pl.DataFrame:
+    """Name agreement (0-1) of each pair `rkey`/`pkey`: `name_score`, and `name_plain`, the same
+    without the parts of the record cut short (`_cut_scores`), computed once per distinct pair of
+    keys (namesakes make them repeat: at 1,000,000 persons 3.8 million pairs hold 270,000)."""
     if pairs.height == 0:
-        return pl.Series("name_score", [], dtype=pl.Float64)
+        return pl.DataFrame(schema={"name_score": pl.Float64, "name_plain": pl.Float64})
     keys = pairs.select(pl.col("rkey").fill_null(""), pl.col("pkey").fill_null(""))
     # (a key is never empty: "" stands for a missing one, whose tokens are missing too)
     distinct = keys.unique(maintain_order=True).with_columns(
         rtoks=pl.when(pl.col("rkey") != "").then(_tokens("rkey")),
         ptoks=pl.when(pl.col("pkey") != "").then(_tokens("pkey")),
     )
-    scored = distinct.select("rkey", "pkey").with_columns(_distinct_name_scores(distinct, idf, n_registry))
-    return keys.join(scored, on=["rkey", "pkey"], how="left", maintain_order="left")["name_score"]
+    plain = _distinct_name_scores(distinct, idf, n_registry).to_numpy()
+    cut = _cut_scores(distinct, idf, n_registry)
+    scored = distinct.select("rkey", "pkey").with_columns(
+        name_score=pl.Series(np.maximum(plain, cut)), name_plain=pl.Series(plain)
+    )
+    return keys.join(scored, on=["rkey", "pkey"], how="left", maintain_order="left").select(
+        "name_score", "name_plain")
+
+
+def _cut_scores(pairs: pl.DataFrame, idf: pl.DataFrame, n_registry: int) -> np.ndarray:
+    """The name score of each pair `rkey`/`pkey` (`rtoks`/`ptoks` their tokens) where the record's
+    name is the person's with parts cut short (0 elsewhere).
+
+    Every part of the record is one of the person's parts or a part of at most CUT_MAX letters
+    that begins one of the person's other parts (`S` for SANTOSO, `AM` for AMINAH), at least one
+    is so cut, and a whole part of three letters or more is shared. The score is the larger of
+    CUT_FACTOR × the score of the record's name with its cut parts completed (`BUDI S` → `BUDI
+    SANTOSO`; a part dropped besides still counts against it) and the score of the record's
+    name without them (`BUDI`, a dropped part): an agreeing initial makes a name a candidate,
+    and a link rests on the whole parts alone, as for a name with that part dropped
+    (docs/linkage.md)."""
+    out = np.zeros(pairs.height)
+    r, p = pl.col("rtoks"), pl.col("ptoks")
+    rest = r.list.set_difference(p)
+    # (most records carry no part that short: a text search leaves them out before any list work)
+    todo = pairs.select("rkey", r, p).with_row_index("_i").filter(
+        pl.col("rkey").str.contains(_SHORT_PART)
+    ).filter(
+        (rest.list.len() > 0)
+        & rest.list.eval(pl.element().str.len_chars() <= CUT_MAX).list.all()
+        & r.list.set_intersection(p).list.eval(pl.element().str.len_chars() >= 3).list.any()
+    )
+    if not todo.height:
+        return out
+    rtok = (
+        todo.select("_i", "ptoks", tok="rtoks", _pos=pl.int_ranges(r.list.len())).explode("tok", "_pos")
+        .with_columns(_cut=~p.list.contains(pl.col("tok"))).lazy()
+    )
+    # the person's parts the record does not carry, in order
+    free = todo.lazy().select("_i", ptok=p.list.set_difference(r)).with_columns(
+        _ppos=pl.int_ranges(pl.col("ptok").list.len())).explode("ptok", "_ppos").drop_nulls("ptok")
+    done = (
+        rtok.filter("_cut").select("_i", "_pos", "tok").join(free, on="_i")
+        .filter(pl.col("ptok").str.starts_with(pl.col("tok")))
+        .group_by("_i", "_pos").agg(full=pl.col("ptok").sort_by("_ppos").first())
+    )
+    both = (
+        rtok.join(done, on=["_i", "_pos"], how="left")
+        .sort("_i", "_pos")
+        .group_by("_i", maintain_order=True)
+        .agg(whole=pl.coalesce("full", "tok"), kept=pl.col("tok").filter(~pl.col("_cut")),
+             ptoks=pl.col("ptoks").first(),
+             # every part that is none of the person's is completed
+             _all=(pl.col("_cut") == pl.col("full").is_not_null()).all())
+        .filter("_all")
+        .collect()
+    )
+    if not both.height:
+        return out
+    # the completed names and the names without their cut parts, scored together
+    frame = pl.concat([both.select("_i", "ptoks", rtoks=toks) for toks in ("whole", "kept")]).with_columns(
+        rkey=pl.col("rtoks").list.join(" "), pkey=pl.col("ptoks").list.join(" "))
+    scores = _distinct_name_scores(frame, idf, n_registry).to_numpy()
+    whole, kept = scores[:both.height], scores[both.height:]
+    out[both["_i"].to_numpy()] = np.maximum(np.round(CUT_FACTOR * whole, 4), kept)
+    return out
 
 
 def _distinct_name_scores(pairs: pl.DataFrame, idf: pl.DataFrame, n_registry: int) -> pl.Series:
@@ -300,7 +368,7 @@ def _score_pairs(
         on="pid",
     )
     n = reg.height if n_registry is None else n_registry
-    p = p.with_columns(_name_scores(p, idf, n).alias("name_score"))
+    p = p.hstack(_name_scores(p, idf, n))
     same_village = pl.col("r_village") == pl.col("p_village")
     rt_known = pl.col("r_rt").is_not_null() & pl.col("p_rt").is_not_null()
     rw_known = pl.col("r_rw").is_not_null() & pl.col("p_rw").is_not_null()
@@ -378,8 +446,10 @@ def _nik_candidates(
     exact = pl.concat([
         exact.filter(same).select("rid", "pid", agrees=pl.lit(True), short=pl.lit(False)),
         _score_pairs(exact.filter(~same).select("rid", "pid"), recs, reg, idf, f"{part}/nik_exact").select(
-            "rid", "pid", agrees=(pl.col("name_score") >= agree - EPS) & pl.col("rkey").is_not_null(),
-            short=_short_form(_tokens("rkey"), _tokens("pkey")),
+            "rid", "pid",
+            agrees=(pl.col("name_plain") >= agree - EPS) & pl.col("rkey").is_not_null(),
+            # a name agreeing only through parts cut short is a short form (the twin check below)
+            short=_short_form(_tokens("rkey"), _tokens("pkey")) | (pl.col("name_score") >= agree - EPS),
         ),
     ])
     done = exact.filter(pl.col("agrees")).select("rid")
@@ -412,16 +482,21 @@ def _nik_candidates(
 
 
 # --- name linking ---------------------------------------------------------------------------------
-WHOLE, PAIR, TOKEN = 0, 1, 2  # kinds of blocking key
+WHOLE, PAIR, TOKEN, CUT = 0, 1, 2, 3  # kinds of blocking key
 
 
-def _name_keys(df: pl.DataFrame, id_col: str) -> pl.DataFrame:
+def _name_keys(df: pl.DataFrame, id_col: str, against: pl.DataFrame | None = None) -> pl.DataFrame:
     """Blocking keys of each name: `id_col`, `kind`, `kh` (64-bit hash of the key).
 
     Kinds: the whole key (WHOLE), pairs of token prefixes (PAIR: neighbours, and first with last
-    for three tokens or more, in sorted order so that swapped parts meet), and token prefixes
-    (TOKEN). A hash collision can only add a spurious candidate pair, which scoring rejects.
-    Built once per distinct name key (namesakes share them), then given to each id.
+    for three tokens or more, in sorted order so that swapped parts meet), token prefixes
+    (TOKEN), and a whole part's prefix with the initial of another part (CUT): a record makes
+    these for its parts of at most CUT_MAX letters (a part cut short, `BUDI S`: `BUDI|S`), the
+    registry, given `against` (the records' CUT keys, `kh`, and their `district`), for every
+    other part of its names (`BUDI SANTOSO`: `BUDI|S` and `SANT|B`), kept for a person only where
+    a record of the person's district has it (both passes search no farther). A hash collision
+    can only add a spurious candidate pair, which scoring rejects. Built once per distinct name
+    key (namesakes share them), then given to each id.
     """
     ids = df.lazy().select(id_col, "key").filter(pl.col("key").is_not_null())
     base = df.lazy().select("key", "toks").unique(subset=["key"]).select(
@@ -431,6 +506,7 @@ def _name_keys(df: pl.DataFrame, id_col: str) -> pl.DataFrame:
             .then(pl.element().str.slice(0, PREFIX))
             .otherwise(None)
         ),
+        toks=pl.col("toks").list.head(MAX_TOKENS),
     ).filter(pl.col("key").is_not_null())
     parts = [
         base.select("key", kind=pl.lit(WHOLE, pl.UInt8), k=pl.col("key")),
@@ -448,12 +524,29 @@ def _name_keys(df: pl.DataFrame, id_col: str) -> pl.DataFrame:
                 k=pl.when(a <= b).then(a + "|" + b).otherwise(b + "|" + a),
             )
         )
+    tok = base.select("key", "toks", _pos=pl.int_ranges(pl.col("toks").list.len())).explode("toks", "_pos")
+    size = pl.col("toks").str.len_chars()
+    whole = tok.filter(size >= 3).select("key", _f=pl.col("toks").str.slice(0, PREFIX), _fpos="_pos")
+    initial = tok.filter(size <= CUT_MAX if against is None else size >= 2)
+    parts.append(
+        whole.join(initial, on="key").filter(pl.col("_fpos") != pl.col("_pos"))
+        .select("key", kind=pl.lit(CUT, pl.UInt8), k=pl.col("_f") + "|" + pl.col("toks").str.slice(0, 1))
+    )
     per_key = (
         pl.concat(parts)
         .select("key", "kind", kh=(pl.col("kind").cast(pl.String) + pl.col("k")).hash(7))
         .unique(subset=["key", "kh"])
     )
-    return ids.join(per_key, on="key").drop("key").collect()
+    if against is None:
+        return ids.join(per_key, on="key").drop("key").collect()
+    per_key = per_key.collect()
+    wanted = against.lazy().select(_dh=pl.col("district").hash(7), kh="kh").unique()
+    cut = per_key.filter((pl.col("kind") == CUT) & pl.col("kh").is_in(against["kh"].unique().implode()))
+    return pl.concat([
+        ids.join(per_key.lazy().filter(pl.col("kind") != CUT), on="key").drop("key"),
+        df.lazy().select(id_col, "key", _dh=pl.col("district").hash(7)).join(cut.lazy(), on="key")
+        .join(wanted, on=["_dh", "kh"], how="semi").drop("key", "_dh"),
+    ]).collect()
 
 
 def _candidate_pairs(
@@ -466,7 +559,8 @@ def _candidate_pairs(
     that way (a dropped part, or a typing error early in a part). A pair or token key shared by
     more than `cap` persons of the block is left out: it tells nobody apart. Each shared key
     weighs ln(block size / its frequency) + 1; pairs below KEEP_FRACTION of the record's best
-    weight are not scored.
+    weight are not scored. Persons sharing a CUT key (a part of the record cut short) are added
+    to these, whatever their weight.
 
     With `budget` (`rid`, `budget`: pairs the record may still have scored) at most that many
     pairs are kept, so that a record never has more than MAX_CANDIDATES pairs compared in all;
@@ -478,14 +572,21 @@ def _candidate_pairs(
         rb.select("b").unique(), on="b", how="semi"
     )
     size = pb.group_by("b").agg(size=pl.len())
-    pk = pkeys.lazy().join(pb, on="pid")
-    keep = (
-        pk.group_by("b", "kh").agg(freq=pl.len(), kind=pl.col("kind").first())
-        .filter((pl.col("kind") == WHOLE) | (pl.col("freq") <= cap))
-        .join(size, on="b")
-        .select("b", "kh", w=(pl.col("size").cast(pl.Float64) / pl.col("freq")).log() + 1.0)
-    )
-    pk = pk.join(keep, on=["b", "kh"]).select("pid", "b", "kh", "kind", "w")
+    if (rkeys["kind"] == CUT).any():  # three joins below use them: made once
+        pb, size = (f.lazy() for f in pl.collect_all([pb, size]))
+
+    def weighed(keys: pl.LazyFrame) -> pl.LazyFrame:
+        pk = keys.join(pb, on="pid")
+        keep = (
+            pk.group_by("b", "kh").agg(freq=pl.len(), kind=pl.col("kind").first())
+            .filter((pl.col("kind") == WHOLE) | (pl.col("freq") <= cap))
+            .join(size, on="b")
+            .select("b", "kh", w=(pl.col("size").cast(pl.Float64) / pl.col("freq")).log() + 1.0)
+        )
+        return pk.join(keep, on=["b", "kh"]).select("pid", "b", "kh", "kind", "w")
+
+    is_cut = pl.col("kind") == CUT
+    pk = weighed(pkeys.lazy().filter(~is_cut))
     rk = rkeys.lazy().join(rb, on="rid")
 
     def join(r: pl.LazyFrame, p: pl.LazyFrame) -> pl.DataFrame:
@@ -503,6 +604,17 @@ def _candidate_pairs(
     pairs = pl.concat([first, second]).with_columns(pl.col("w").round(9)).filter(
         pl.col("w") >= KEEP_FRACTION * pl.col("w").max().over("rid")
     )
+    # A part cut short (`BUDI S`): the persons bearing a whole part of the name and a part with
+    # that initial are taken beside the others, whatever their weight, and their CUT key's
+    # weight adds to what they share (the best of them rank first at the candidate cut).
+    if (rkeys["kind"] == CUT).any():
+        cut = join(rk.filter(is_cut), weighed(pkeys.lazy().filter(is_cut))).rename({"w": "_wc"})
+        touched = pl.col("rid").is_in(cut["rid"].unique().implode())
+        pairs = pl.concat([
+            pairs.filter(~touched),
+            pairs.filter(touched).join(cut, on=["rid", "pid"], how="full", coalesce=True).select(
+                "rid", "pid", w=(pl.col("w").fill_null(0.0) + pl.col("_wc").fill_null(0.0)).round(9)),
+        ])
     limit = pl.lit(MAX_CANDIDATES)
     if other_villages:
         pairs = (
@@ -796,7 +908,12 @@ def _name_links(
     bounds the memory of the blocking joins; GROUPS_AT_ONCE groups are matched side by side. The
     result depends on neither.
     """
-    pkeys = _name_keys(reg, "pid")
+    # The CUT keys of the records with a part cut short (few), and in their districts the persons'
+    # that meet them.
+    short = recs.filter(pl.col("key").str.contains(_SHORT_PART))
+    against = _name_keys(short, "rid").filter(pl.col("kind") == CUT).join(
+        short.select("rid", "district"), on="rid").select("district", "kh")
+    pkeys = _name_keys(reg, "pid", against=against)
     counts = _name_counts(reg, unlisted)
     sizes = recs.group_by("district").len().sort("district")
     group = (sizes["len"].cum_sum() - sizes["len"]) // CHUNK_RECORDS
