@@ -22,7 +22,7 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from schemas import codes, rules
-from schemas.nik import nik_is_valid
+from schemas.nik import nik_is_valid_as_stored
 
 LEVELS = ("PROVINSI", "KABUPATEN", "KECAMATAN", "DESA")
 VILLAGE_PATTERN = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
@@ -100,7 +100,7 @@ class PendudukModel(pa.DataFrameModel):
 
     @pa.check("NIK", name="NIK_STRUCTURE")
     def nik_structure(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(nik_is_valid(pl.col(data.key)))
+        return data.lazyframe.select(nik_is_valid_as_stored(pl.col(data.key)))
 
     @pa.dataframe_check(name="DATE_INCONSISTENT")
     def hidup_has_no_status_date(cls, data: PolarsData) -> pl.LazyFrame:
@@ -129,7 +129,7 @@ class TanahModel(pa.DataFrameModel):
 
     @pa.check("NIK_PEMEGANG", name="NIK_STRUCTURE")
     def nik_structure(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(nik_is_valid(pl.col(data.key)) | pl.col(data.key).is_null())
+        return data.lazyframe.select(nik_is_valid_as_stored(pl.col(data.key)) | pl.col(data.key).is_null())
 
     @pa.dataframe_check(name="DUPLICATE_CONFLICT")
     def nib_holder_unique(cls, data: PolarsData) -> pl.LazyFrame:
@@ -160,7 +160,7 @@ class KendaraanModel(pa.DataFrameModel):
 
     @pa.check("NIK_PEMILIK", name="NIK_STRUCTURE")
     def nik_structure(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(nik_is_valid(pl.col(data.key)) | pl.col(data.key).is_null())
+        return data.lazyframe.select(nik_is_valid_as_stored(pl.col(data.key)) | pl.col(data.key).is_null())
 
     @pa.dataframe_check(name="NIK_OR_NPWP")
     def not_both_nik_and_npwp(cls, data: PolarsData) -> pl.LazyFrame:
@@ -194,7 +194,7 @@ class RumahModel(pa.DataFrameModel):
 
     @pa.check("NIK_KEPALA", name="NIK_STRUCTURE")
     def nik_structure(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(nik_is_valid(pl.col(data.key)) | pl.col(data.key).is_null())
+        return data.lazyframe.select(nik_is_valid_as_stored(pl.col(data.key)) | pl.col(data.key).is_null())
 
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {

@@ -18,6 +18,7 @@ from schemas.nik import (
     is_valid_nik,
     nik_birth_date,
     nik_is_female,
+    nik_is_valid_as_stored,
     nik_rule,
 )
 
@@ -190,6 +191,20 @@ def test_rule_is_total_and_consistent_with_is_valid(text):
     assert is_valid_nik(text) == (cleaned is not None and rule is None)
     if is_valid_nik(text):
         assert len(cleaned) == 16 and cleaned.isascii() and cleaned.isdigit()
+
+
+@given(st.one_of(st.text(max_size=20), st.text(alphabet="0123456789", min_size=15, max_size=17),
+                 valid_parts.map(lambda parts: make_nik(*parts))))
+@settings(max_examples=400, deadline=None)
+def test_valid_as_stored_is_the_rule_without_cleaning(text):
+    """A typed frame's NIK check: the rule applied to the text as it stands (cleaned or not)."""
+    as_stored = _eval(nik_is_valid_as_stored, [text])[0]
+    assert as_stored == (text is not None and _eval(lambda e: nik_rule(e, cleaned=e), [text])[0] is None)
+    cleaned = _eval(clean_nik, [text])[0]
+    if cleaned == text:  # already clean: the same answer as the full check
+        assert as_stored == is_valid_nik(text)
+    else:  # a blank, a dot or a quote left in it
+        assert not as_stored
 
 
 @given(valid_parts, st.sampled_from([" ", ".", "  "]), st.booleans())
