@@ -33,6 +33,8 @@ never for a step's own failure: a bad delivery fails the same way twice (docs/op
 
 from __future__ import annotations
 
+import gc
+
 import dagster as dg
 
 from assets.eligibility.assets import eligibility, eligibility_checks
@@ -151,3 +153,11 @@ def load_regency_job_from_env() -> dg.JobDefinition:
 def load_scope_job_from_env() -> dg.JobDefinition:
     """The `load_scope` job with the executor of PERLINSOS_EXECUTOR, for `dg.reconstructable`."""
     return build_defs().resolve_job_def("load_scope")
+
+
+# Everything imported and built up to here (Dagster, Polars, the asset graph) lives as long as the
+# process. Taken out of the cyclic collector's reach, it is no longer scanned by each full
+# collection (the automatic ones, and `release_finished_steps` before each whole-scope step):
+# at 1,000,000 persons the collector's time in a load went from 1.0 s to 0.2 s. Objects made
+# later, the steps' included, are collected as before.
+gc.freeze()
