@@ -22,3 +22,12 @@ def published_tables(db: Path, tables: tuple[str, ...], *, loads: bool = False) 
         return frames
     finally:
         con.close()
+
+
+def sql(db: Path, query: str, params=None) -> pl.DataFrame:
+    """One query's result from the database at `db`, opened read-only."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.sql(query, params=params).pl()
+    finally:
+        con.close()

@@ -19,6 +19,7 @@ import polars as pl
 import pytest
 
 from pipelines.cli import main
+from published import sql
 from synth.generate import generate
 
 PERSONS = 3000
@@ -45,14 +46,6 @@ def write_rows(path: Path, header: list[str], rows: list[dict], style: dict) -> 
         writer = csv.DictWriter(fh, fieldnames=header, lineterminator=style["newline"])
         writer.writeheader()
         writer.writerows(rows)
-
-
-def sql(db: Path, query: str, params=None) -> pl.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.sql(query, params=params).pl()
-    finally:
-        con.close()
 
 
 def load(extracts: Path, db: Path, exports: Path, *extra: str) -> None:

@@ -6,13 +6,13 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
 from assets.publishing.exports import verify_manifest
 from assets.publishing.warehouse import TABLES
 from pipelines.cli import main
+from published import sql
 from synth.generate import generate
 
 PERSONS = 4000
@@ -36,31 +36,23 @@ def loaded(generated, tmp_path_factory):
     return {"warehouse": wh, "exports": ex, "load_date": load["load_date"], "root": root}
 
 
-def _sql(db: Path, query: str, params=None) -> pl.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.sql(query, params=params).pl()
-    finally:
-        con.close()
-
-
 def test_every_output_table_and_export_exists(loaded):
     db = loaded["warehouse"]
     for table in TABLES:
         if table == "eligibility_changes":
             continue  # empty on a first load
-        assert _sql(db, f"SELECT count(*) AS n FROM mart.{table}_latest")["n"][0] > 0, table
+        assert sql(db, f"SELECT count(*) AS n FROM mart.{table}_latest")["n"][0] > 0, table
     folder = loaded["exports"] / loaded["load_date"]
     assert verify_manifest(folder) == []
     manifest = json.loads((folder / "manifest.json").read_text())
     districts = {Path(f["path"]).parent.name for f in manifest["files"]}
     # every household of the load is in a district folder; those the registry and the survey can
     # no longer place are under `unknown` of their regency
-    unplaced = _sql(db, "SELECT count(*) AS n FROM mart.households_latest WHERE kode_kecamatan IS NULL")["n"][0]
+    unplaced = sql(db, "SELECT count(*) AS n FROM mart.households_latest WHERE kode_kecamatan IS NULL")["n"][0]
     expected = {"kode_kecamatan=35.10.15", "kode_kecamatan=35.10.12"} | ({"kode_kecamatan=unknown"} if unplaced else set())
     assert districts == expected
     exported = sum(f["rows"] for f in manifest["files"] if f["path"].endswith("households.parquet"))
-    assert exported == _sql(db, "SELECT count(*) AS n FROM mart.households_latest")["n"][0]
+    assert exported == sql(db, "SELECT count(*) AS n FROM mart.households_latest")["n"][0]
 
 
 def test_quarantine_matches_the_dirt_the_generator_wrote(generated, loaded):
@@ -70,7 +62,7 @@ def test_quarantine_matches_the_dirt_the_generator_wrote(generated, loaded):
     expected = dirt.select(
         "source", pl.col("row_number").cast(pl.Int64), "rule", "action"
     ).unique()
-    got = _sql(
+    got = sql(
         loaded["warehouse"],
         "SELECT source, row_number, rule, action FROM mart.quarantine_latest WHERE row_number IS NOT NULL",
     ).unique()
@@ -82,13 +74,13 @@ def test_quarantine_matches_the_dirt_the_generator_wrote(generated, loaded):
 
 def test_every_registry_household_once_and_links_agree_with_truth(generated, loaded):
     db = loaded["warehouse"]
-    households = _sql(db, "SELECT no_kk FROM mart.households_latest")
+    households = sql(db, "SELECT no_kk FROM mart.households_latest")
     assert households["no_kk"].is_unique().all()
     registry_kk = pl.read_csv(generated / "penduduk.csv", infer_schema=False)["NO_KK"].str.strip_chars()
     valid_kk = registry_kk.filter(registry_kk.str.contains(r"^\d{16}$")).unique()
     assert set(households["no_kk"]) <= set(valid_kk)
 
-    links = _sql(
+    links = sql(
         db,
         "SELECT source, row_number, nik, method, score FROM mart.asset_links_latest "
         "WHERE method IN ('NIK_EXACT', 'NIK_REPAIRED') AND source <> 'rumah'",
@@ -108,21 +100,21 @@ def test_every_registry_household_once_and_links_agree_with_truth(generated, loa
 
 def test_decisions_are_explained(loaded):
     db = loaded["warehouse"]
-    excluded_without_reason = _sql(
+    excluded_without_reason = sql(
         db,
         "SELECT h.no_kk FROM mart.households_latest h WHERE h.status = 'EXCLUDED' AND NOT EXISTS "
         "(SELECT 1 FROM mart.household_reasons_latest r WHERE r.no_kk = h.no_kk AND r.kind = 'EXCLUSION')",
     )
     assert excluded_without_reason.height == 0
-    eligible_with_reason = _sql(
+    eligible_with_reason = sql(
         db,
         "SELECT h.no_kk FROM mart.households_latest h JOIN mart.household_reasons_latest r USING (no_kk) "
         "WHERE h.status = 'ELIGIBLE'",
     )
     assert eligible_with_reason.height == 0
-    statuses = set(_sql(db, "SELECT DISTINCT status FROM mart.households_latest")["status"])
+    statuses = set(sql(db, "SELECT DISTINCT status FROM mart.households_latest")["status"])
     assert statuses == {"ELIGIBLE", "EXCLUDED", "REVIEW"}
-    points = _sql(
+    points = sql(
         db,
         "SELECT h.no_kk, h.score, sum(c.points) AS total FROM mart.households_latest h "
         "JOIN mart.score_components_latest c USING (no_kk) GROUP BY ALL HAVING h.score <> total",
@@ -132,7 +124,7 @@ def test_decisions_are_explained(loaded):
 
 def test_explain_prints_a_household_with_masked_niks(loaded, capsys):
     db = loaded["warehouse"]
-    row = _sql(db, "SELECT no_kk, head_nik FROM mart.households_latest WHERE status = 'EXCLUDED' LIMIT 1").row(0)
+    row = sql(db, "SELECT no_kk, head_nik FROM mart.households_latest WHERE status = 'EXCLUDED' LIMIT 1").row(0)
     assert main(["explain", row[0], "--warehouse", str(db)]) == 0
     out = capsys.readouterr().out
     assert "STATUS: EXCLUDED" in out
@@ -176,11 +168,11 @@ def test_eligibility_lets_the_extracts_and_links_go_before_the_score(generated, 
 
 def test_rerun_is_idempotent(generated, loaded):
     db = loaded["warehouse"]
-    before = _sql(db, "SELECT count(*) AS n FROM mart.households")["n"][0]
+    before = sql(db, "SELECT count(*) AS n FROM mart.households")["n"][0]
     code = main(["load", "--extracts", str(generated), "--warehouse", str(db), "--exports", str(loaded["exports"])])
     assert code == 0
-    assert _sql(db, "SELECT count(*) AS n FROM mart.households")["n"][0] == before
-    assert _sql(db, "SELECT count(*) AS n FROM mart.loads")["n"][0] == 1
+    assert sql(db, "SELECT count(*) AS n FROM mart.households")["n"][0] == before
+    assert sql(db, "SELECT count(*) AS n FROM mart.loads")["n"][0] == 1
 
 
 def test_missing_column_stops_the_load_and_publishes_nothing(generated, tmp_path, capsys):
@@ -216,7 +208,7 @@ def test_extra_column_is_ignored_and_reported(generated, tmp_path):
     frame.write_csv(extra / "rumah.csv")
     wh = tmp_path / "wh.duckdb"
     assert main(["load", "--extracts", str(extra), "--warehouse", str(wh), "--exports", str(tmp_path / "ex")]) == 0
-    found = _sql(wh, "SELECT source, row_number, \"column\", rule, action FROM mart.quarantine WHERE rule = 'EXTRA_COLUMN'")
+    found = sql(wh, "SELECT source, row_number, \"column\", rule, action FROM mart.quarantine WHERE rule = 'EXTRA_COLUMN'")
     assert found.rows() == [("rumah", None, "CATATAN", "EXTRA_COLUMN", "FLAGGED")]
 
 

@@ -24,6 +24,7 @@ from assets.publishing.exports import (
     write_exports,
 )
 from assets.publishing.warehouse import publish_warehouse, table_columns
+from published import sql
 
 ROOT = Path(__file__).resolve().parents[1]
 KK_KNOWN, KK_UNKNOWN, KK_OTHER = "3510151702200001", "3510120102190001", "3201010101200001"
@@ -312,19 +313,11 @@ def two_scopes(tmp_path_factory) -> dict:
     return out
 
 
-def _sql(db: Path, query: str, params=None) -> pl.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.sql(query, params=params).pl()
-    finally:
-        con.close()
-
-
 @pytest.mark.slow
 def test_a_real_load_exports_every_household_and_reason(two_scopes):
     kk, folder, db = two_scopes["kk"], two_scopes["folder"], two_scopes["db"]
     load_id = "2026-11-01_35.10"
-    published = _sql(db, "SELECT no_kk, kode_kecamatan, status FROM mart.households WHERE load_id = ?", [load_id])
+    published = sql(db, "SELECT no_kk, kode_kecamatan, status FROM mart.households WHERE load_id = ?", [load_id])
     assert published.filter(pl.col("no_kk") == kk)["kode_kecamatan"].to_list() == [None]
     hh = pl.scan_parquet(f"{folder}/**/households.parquet", hive_partitioning=True).filter(
         pl.col("load_id") == load_id).collect()
@@ -334,7 +327,7 @@ def test_a_real_load_exports_every_household_and_reason(two_scopes):
         ("3510", UNKNOWN_DISTRICT, "REVIEW")]
     rs = duckdb.sql(f"SELECT * FROM read_parquet('{folder}/*/*/reasons.parquet', hive_partitioning = true) "
                     f"WHERE load_id = '{load_id}'").pl()
-    n_reasons = _sql(db, "SELECT count(*) AS n FROM mart.household_reasons WHERE load_id = ?", [load_id])["n"][0]
+    n_reasons = sql(db, "SELECT count(*) AS n FROM mart.household_reasons WHERE load_id = ?", [load_id])["n"][0]
     assert rs.height == n_reasons
     assert rs.filter(pl.col("no_kk") == kk).select("code", "evidence_id").rows() == [("REJECTED_MEMBER_ROW", kk)]
     # the check read the files: every household and reason of the load is there
