@@ -134,12 +134,30 @@ def test_malformed_files_name_the_file_without_values(tmp_path):
     with pytest.raises(ExtractError) as err:
         read_extract(tmp_path, "tanah")
     assert "tanah.csv" in str(err.value) and SECRET_NIK not in str(err.value)
+    assert "line 2 is not UTF-8" in str(err.value)
 
     (tmp_path / "tanah.csv").unlink()
     (tmp_path / "tanah.parquet").write_bytes(b"PAR1 not really " + SECRET_NIK.encode())
     with pytest.raises(ExtractError) as err:
         read_extract(tmp_path, "tanah")
     assert "tanah.parquet" in str(err.value) and SECRET_NIK not in str(err.value)
+
+
+@pytest.mark.parametrize("rows, where", [
+    # a comma too many on the third record (line 4; a short record is read, its last fields missing)
+    ([_tanah_row(), _tanah_row(nib="12010203000002").rsplit(",", 1)[0], _tanah_row(nib="12010203000003") + ",X"],
+     "the record starting on line 4 has"),
+    # a quote opened in the last record's last field and never closed
+    ([_tanah_row(), _tanah_row(nib="12010203000002"),
+      _tanah_row(nib="12010203000003").replace(",2005-02-01", ',"2005-02-01')],
+     "a quote opened in the record starting on line 4 is never closed"),
+])
+def test_a_structural_error_names_its_line_without_values(tmp_path, rows, where):
+    _write(tmp_path / "tanah.csv", "\n".join([TANAH_HEADER, *rows]) + "\n")
+    with pytest.raises(ExtractError) as err:
+        read_extract(tmp_path, "tanah")
+    assert "tanah.csv" in str(err.value) and where in str(err.value)
+    assert SECRET_NIK not in str(err.value) and "1201020300000" not in str(err.value)
 
 
 def test_empty_file_is_an_error(tmp_path):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from csv import Error as csv_error
 from csv import reader as csv_reader
 from dataclasses import dataclass, field
 from datetime import date
@@ -109,13 +110,51 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, list[str]]:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             names = next(csv_reader(handle), [])
     except Exception as exc:  # polars raises several types; the message may quote data
+        where = _first_bad_line(path)
         raise ExtractError(
             f"{path.name}: cannot be read as a UTF-8 comma-separated file with a header "
-            f"({type(exc).__name__})"
+            f"({type(exc).__name__}{'; ' + where if where else ''})"
         ) from None
     if len(names) != frame.width:
         raise ExtractError(f"{path.name}: the header row cannot be read as comma-separated names")
     return frame, names
+
+
+def _first_bad_line(path: Path) -> str | None:
+    """Where a CSV that Polars refused goes wrong, without a value from it: the first line that
+    is not UTF-8, the first record with more fields than the header (a record with fewer is
+    read, its last fields missing), or a quote left open (its record runs to the end of the
+    file).
+
+    Only on a file already refused, so reading it record by record here costs a load nothing."""
+    start = 1  # the line the next record starts on
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = csv_reader(handle)
+            header = next(rows, None)
+            if header is None:
+                return None
+            start, record = 2, None
+            for record in rows:
+                if len(record) > len(header):
+                    return (f"the record starting on line {start} has {len(record)} fields, "
+                            f"the header {len(header)}")
+                last, start = start, rows.line_num + 1
+            if record is not None and any("\n" in field or "\r" in field for field in record):
+                handle.seek(0)
+                rest = "".join(handle.readlines()[last - 1:])
+                if rest.count('"') % 2:  # the record's text holds a quote that is never closed
+                    return f"a quote opened in the record starting on line {last} is never closed"
+    except UnicodeDecodeError:
+        with open(path, "rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return f"line {number} is not UTF-8"
+    except csv_error:
+        return f"the record starting on line {start} is not valid CSV"
+    return None
 
 
 def _blank_lines(frame: pl.DataFrame) -> pl.Series:
