@@ -114,6 +114,16 @@ def _uncertain_text(fact: pl.Expr) -> pl.Expr:
     return pl.format("{}; {}", fact, how)
 
 
+def _land_rules(policy: Policy) -> dict[str, pl.Expr]:
+    """`area_rule` and `value_rule` of LAND_ABOVE_LIMIT on a household's totals `agri` (m² of
+    farmland) and `value` (Rupiah)."""
+    ex = policy.exclusions
+    return {
+        "area_rule": pl.col("agri") > ex.agricultural_area_max_m2,
+        "value_rule": pl.col("value") > ex.land_value_max,
+    }
+
+
 def _land_totals(parcels: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     ex = policy.exclusions
     return (
@@ -122,10 +132,7 @@ def _land_totals(parcels: pl.DataFrame, policy: Policy) -> pl.DataFrame:
             agri=pl.col("LUAS_M2").filter(pl.col("PENGGUNAAN").is_in(ex.agricultural_uses)).sum().round(AREA_PLACES),
             value=pl.col("NILAI").sum().round(VALUE_PLACES),
         )
-        .with_columns(
-            area_rule=pl.col("agri") > ex.agricultural_area_max_m2,
-            value_rule=pl.col("value") > ex.land_value_max,
-        )
+        .with_columns(**_land_rules(policy))
     )
 
 
@@ -207,9 +214,10 @@ def exclusion_findings(
             (pl.col("sure_value") + value).round(VALUE_PLACES).alias("value"),
         ]
 
+    rules = _land_rules(policy)
     alone = doubtful.with_columns(
         *over(pl.when(agri_use).then(pl.col("LUAS_M2")).otherwise(0.0), pl.col("NILAI")), together=pl.lit(0)
-    ).filter((pl.col("agri") > ex.agricultural_area_max_m2) | (pl.col("value") > ex.land_value_max))
+    ).filter(rules["area_rule"] | rules["value_rule"])
     sole = doubtful.filter(pl.col("candidate_count") == 1)
     sole_totals = (
         sole.group_by("no_kk")
@@ -221,10 +229,7 @@ def exclusion_findings(
         )
         .filter(pl.col("together") > 0)
         .select("no_kk", "together", *over(pl.col("doubt_agri"), pl.col("doubt_value")))
-        .with_columns(
-            area_rule=pl.col("agri") > ex.agricultural_area_max_m2,
-            value_rule=pl.col("value") > ex.land_value_max,
-        )
+        .with_columns(**rules)
         .filter(pl.col("area_rule") | pl.col("value_rule"))
     )
     summed = (

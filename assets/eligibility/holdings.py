@@ -172,13 +172,13 @@ def household_housing(rumah: pl.DataFrame, asset_links: pl.DataFrame, penduduk: 
     linked = rumah.join(_links(asset_links, "rumah"), left_on="ROW_NUMBER", right_on="row_number", how="inner").rename(
         {"link_no_kk": "no_kk"}
     )
-    conflicts = linked.filter(
-        pl.col("link_note").fill_null("").str.contains(HEAD_NOT_MEMBER, literal=True)
-    ).select(
+    not_member = pl.col("link_note").fill_null("").str.contains(HEAD_NOT_MEMBER, literal=True)
+    conflicts = linked.filter(not_member).select(
         pl.coalesce("no_kk", "NO_KK").alias("no_kk"),
         pl.col("ROW_NUMBER"),
         pl.col("link_method"),
         pl.col("link_score"),
+        head_status=pl.lit(None, dtype=pl.String),
     )
     if penduduk is not None:
         members = penduduk.select(NIK_KEPALA=pl.col("NIK"), no_kk=pl.col("NO_KK"))
@@ -197,7 +197,6 @@ def household_housing(rumah: pl.DataFrame, asset_links: pl.DataFrame, penduduk: 
             conflicts.join(is_member, on="ROW_NUMBER", how="anti")
             .join(explained.select("ROW_NUMBER"), on="ROW_NUMBER", how="anti")
             .drop("NIK_KEPALA")
-            .with_columns(head_status=pl.lit(None, dtype=pl.String))
         )
         # The head the survey names is a row of this NO_KK, but dead or moved out, while the
         # household still has living members: not a member as the policy counts them (members
@@ -206,10 +205,7 @@ def household_housing(rumah: pl.DataFrame, asset_links: pl.DataFrame, penduduk: 
         # head who is gone, and it is decided by HOUSEHOLD_DISSOLVED.
         living = penduduk.filter(pl.col("STATUS") == "HIDUP").select(no_kk=pl.col("NO_KK")).unique()
         gone_head = (
-            linked.filter(
-                pl.col("no_kk").is_not_null() & pl.col("link_nik").is_not_null()
-                & ~pl.col("link_note").fill_null("").str.contains(HEAD_NOT_MEMBER, literal=True)
-            )
+            linked.filter(pl.col("no_kk").is_not_null() & pl.col("link_nik").is_not_null() & ~not_member)
             .join(
                 penduduk.filter(pl.col("STATUS") != "HIDUP")
                 .select(link_nik=pl.col("NIK"), no_kk=pl.col("NO_KK"), head_status=pl.col("STATUS")),
@@ -219,8 +215,6 @@ def household_housing(rumah: pl.DataFrame, asset_links: pl.DataFrame, penduduk: 
             .select("no_kk", "ROW_NUMBER", "link_method", "link_score", "head_status")
         )
         conflicts = pl.concat([conflicts, gone_head], how="vertical_relaxed")
-    else:
-        conflicts = conflicts.with_columns(head_status=pl.lit(None, dtype=pl.String))
     housing = (
         linked.filter(pl.col("no_kk").is_not_null())
         .sort(["no_kk", "TGL_PENDATAAN", "ROW_NUMBER"], descending=[False, True, True], nulls_last=True)

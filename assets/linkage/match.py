@@ -572,7 +572,8 @@ def _candidate_pairs(
         rb.select("b").unique(), on="b", how="semi"
     )
     size = pb.group_by("b").agg(size=pl.len())
-    if (rkeys["kind"] == CUT).any():  # three joins below use them: made once
+    has_cut = bool((rkeys["kind"] == CUT).any())  # a record with a part cut short
+    if has_cut:  # three joins below use them: made once
         pb, size = (f.lazy() for f in pl.collect_all([pb, size]))
 
     def weighed(keys: pl.LazyFrame) -> pl.LazyFrame:
@@ -607,7 +608,7 @@ def _candidate_pairs(
     # A part cut short (`BUDI S`): the persons bearing a whole part of the name and a part with
     # that initial are taken beside the others, whatever their weight, and their CUT key's
     # weight adds to what they share (the best of them rank first at the candidate cut).
-    if (rkeys["kind"] == CUT).any():
+    if has_cut:
         cut = join(rk.filter(is_cut), weighed(pkeys.lazy().filter(is_cut))).rename({"w": "_wc"})
         touched = pl.col("rid").is_in(cut["rid"].unique().implode())
         pairs = pl.concat([
