@@ -172,20 +172,26 @@ def score_households(
     # Component by component, each in household order: a fixed order without sorting millions of
     # rows (readers select by household: the warehouse keeps no row order, `explain` orders
     # the components itself).
-    ranked = base.sort("no_kk")
+    # The points are computed once, as columns, and the score is their sum across the row: the
+    # same sum as the components' points, without grouping millions of component rows.
+    ranked = base.sort("no_kk").with_columns(
+        *(parts[name][1].cast(pl.Int32).alias(f"~{name}") for name in COMPONENTS)
+    )
     components = pl.concat(
         [
             ranked.select(
                 pl.col("no_kk"),
                 pl.lit(name).alias("component"),
                 parts[name][0].cast(pl.String).alias("value"),
-                parts[name][1].cast(pl.Int32).alias("points"),
+                pl.col(f"~{name}").alias("points"),
             )
             for name in COMPONENTS
         ]
     ).cast(COMPONENT_SCHEMA)
-    totals = components.group_by("no_kk").agg(score=pl.col("points").sum().cast(pl.Int32))
-    scores = base.select("no_kk", "members", "floor_area_per_member").join(totals, on="no_kk", how="left")
+    scores = ranked.select(
+        "no_kk", "members", "floor_area_per_member",
+        score=pl.sum_horizontal(f"~{name}" for name in COMPONENTS).cast(pl.Int32),
+    )
     return scores, components
 
 
