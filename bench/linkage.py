@@ -31,7 +31,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.sets import set_dir  # noqa: E402
+from bench.sets import set_dir, sources_fingerprint  # noqa: E402
 
 ACCEPTED = ("NIK_EXACT", "NIK_REPAIRED", "NAME_MATCH")
 SOURCES = ("tanah", "kendaraan", "rumah")
@@ -44,12 +44,18 @@ def _peak_mb() -> float:
 
 
 # --- the set --------------------------------------------------------------------------------------
+def typed_dir(base: Path) -> Path:
+    """The set's typed frames as the current ingest, validation and schema code make them."""
+    return base / f"typed_{sources_fingerprint('assets/ingest', 'assets/validation', 'schemas')}"
+
+
 def prepare(persons: int, seed: int, base: Path) -> Path:
-    """Generate the extracts (once) and validate them into typed parquet frames (once)."""
+    """Generate the extracts (once) and validate them into typed parquet frames (once for each
+    version of the ingest, validation and schema code: `typed_<fingerprint>/`)."""
     from synth.generate import generate
 
     extracts = base / "extracts"
-    typed = base / "typed"
+    typed = typed_dir(base)
     if not (extracts / "truth" / "tanah.csv").exists():
         t0 = time.perf_counter()
         generate(persons, seed, extracts)
@@ -83,7 +89,7 @@ def _policy():
 def _child_link(base: Path) -> None:
     from assets.linkage.match import link_assets
 
-    typed = base / "typed"
+    typed = typed_dir(base)
     frames = {n: pl.read_parquet(typed / f"{n}.parquet") for n in ("penduduk", *SOURCES)}
     lk = _policy()
     stats: dict = {}
@@ -102,7 +108,7 @@ def _splink_inputs(base: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Records (land and vehicles of persons in scope) and registry, with the same name keys."""
     from assets.linkage.match import _asset_records, _registry
 
-    typed = base / "typed"
+    typed = typed_dir(base)
     pen = pl.read_parquet(typed / "penduduk.parquet")
     recs = _asset_records(pl.read_parquet(typed / "tanah.parquet"),
                           pl.read_parquet(typed / "kendaraan.parquet"), _policy().holder_min_age)
@@ -330,7 +336,7 @@ def _child_blocking(base: Path) -> None:
 
     from assets.linkage import match as M
 
-    typed = base / "typed"
+    typed = typed_dir(base)
     reg = M._registry(pl.read_parquet(typed / "penduduk.parquet"))
     recs = M._asset_records(pl.read_parquet(typed / "tanah.parquet"),
                             pl.read_parquet(typed / "kendaraan.parquet"), _policy().holder_min_age)

@@ -23,6 +23,17 @@ def generator_fingerprint() -> str:
     return h.hexdigest()[:8]
 
 
+def sources_fingerprint(*folders: str) -> str:
+    """Eight hex digits of the SHA-256 of the Python sources under `folders` (of the project):
+    what a benchmark derives from a set (validated frames, say) is kept under it, so that a change
+    of the code that derives it is never measured on frames the code before it made."""
+    h = hashlib.sha256()
+    for f in sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py")):
+        h.update(f.relative_to(ROOT).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:8]
+
+
 def set_dir(out: str | Path, persons: int, seed: int, prefix: str = "") -> Path:
     """The folder of one generated set (and what a benchmark derives from it)."""
     return Path(out) / f"{prefix}p{persons}_s{seed}_g{generator_fingerprint()}"
