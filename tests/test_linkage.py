@@ -453,13 +453,16 @@ def test_a_name_borne_by_many_is_held_below_accept_where_holders_often_live_else
     assert (c["method"], c["score"]) == (NAME_MATCH, 1.0)
 
 
-def _unlisted(*rows: tuple[str, str, date | None], niks: list[str | None] | None = None) -> pl.DataFrame:
-    """Persons of rejected registry rows (validation's `unlisted`): NIK, name, village, birth date."""
+def _unlisted(*rows: tuple, niks: list[str | None] | None = None) -> pl.DataFrame:
+    """Persons of rejected registry rows (validation's `unlisted`): name, village, birth date and,
+    optionally, RT and RW (`(name, village, born[, rt, rw])`); NIKs apart."""
     niks = niks or [None] * len(rows)
-    return pl.DataFrame([{"NIK": k, "NAMA_LGKP": n, "KODE_WILAYAH": v, "TGL_LHR": b, "ROW_NUMBER": i}
-                         for i, ((n, v, b), k) in enumerate(zip(rows, niks, strict=True), start=1)],
+    rows = [(*r, None, None)[:5] for r in rows]
+    return pl.DataFrame([{"NIK": k, "NAMA_LGKP": n, "KODE_WILAYAH": v, "TGL_LHR": b, "NO_RT": rt, "NO_RW": rw,
+                          "ROW_NUMBER": i}
+                         for i, ((n, v, b, rt, rw), k) in enumerate(zip(rows, niks, strict=True), start=1)],
                         schema={"NIK": pl.String, "NAMA_LGKP": pl.String, "KODE_WILAYAH": pl.String,
-                                "TGL_LHR": pl.Date, "ROW_NUMBER": pl.Int64})
+                                "TGL_LHR": pl.Date, "NO_RT": pl.String, "NO_RW": pl.String, "ROW_NUMBER": pl.Int64})
 
 
 def test_a_record_carrying_the_nik_of_a_rejected_registry_row_is_that_persons_never_a_neighbours():
@@ -495,9 +498,42 @@ def test_a_villager_whose_registry_row_was_rejected_is_a_namesake_never_a_link()
     for person_ in [("BUDI SANTOSO", V1, date(2010, 3, 1)), ("BUDI HARTONO", V1, None)]:
         b = row(link(t, unlisted=_unlisted(person_)), "tanah", "35101200000001")
         assert (b["method"], b["nik"], b["note"]) == (NAME_MATCH, BUDI, None)
-    # A vehicle carries its owner's RT/RW: an unlisted namesake does not hold it back.
+    # A vehicle carries its owner's RT/RW: an unlisted namesake of another RT or RW does not
+    # hold it back ...
     k = kendaraan(vehicle("MH1001", "BUDI SANTOSO", ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
-    c = row(link(k=k, unlisted=other), "kendaraan", "MH1001")
+    for rt, rw in [("002", "001"), ("001", "003")]:
+        c = row(link(k=k, unlisted=_unlisted(("BUDI SANTOSO", V1, None, rt, rw))), "kendaraan", "MH1001")
+        assert (c["method"], c["nik"], c["note"]) == (NAME_MATCH, BUDI, None)
+    # ... nor one of another village, nor one of another name at the owner's RT and RW ...
+    for person_ in [("BUDI SANTOSO", V2, None, "001", "001"), ("BUDI HARTONO", V1, None, "001", "001")]:
+        c = row(link(k=k, unlisted=_unlisted(person_)), "kendaraan", "MH1001")
+        assert (c["method"], c["nik"], c["note"]) == (NAME_MATCH, BUDI, None)
+    # ... but one living at the owner's RT and RW (`1`/`01` as written), or whose RT/RW could
+    # not be read, may be its owner as much as Budi: AMBIGUOUS, Budi listed, the note says why.
+    for rt, rw in [("1", "01"), (None, None)]:
+        c = row(link(k=k, unlisted=_unlisted(("BUDI SANTOSO", V1, None, rt, rw))), "kendaraan", "MH1001")
+        assert (c["method"], c["nik"], c["note"]) == (AMBIGUOUS, None, NAMESAKE_UNLISTED)
+        assert c["candidates"] == [BUDI]
+    # One whose village code the reference lacks (the row was rejected for it) may live in any
+    # village of that district: at the owner's RT and RW in V1's district it holds the vehicle,
+    # at another RT, or in another district, it does not.
+    for village, rt, held in [("35.10.12.2096", "001", True), ("35.10.12.2096", "002", False),
+                              ("35.10.15.2096", "001", False)]:
+        c = row(link(k=k, unlisted=_unlisted(("BUDI SANTOSO", village, None, rt, "001"))), "kendaraan", "MH1001")
+        assert (c["method"], c["note"]) == ((AMBIGUOUS, NAMESAKE_UNLISTED) if held else (NAME_MATCH, None))
+    # A record under part of a listed villager's name (JOKO HARIYANTO for `HARIYANTO`) is held
+    # when a HARIYANTO of the owner's RT and RW was rejected: he bears the record's name whole.
+    joko = "3510120505800009"
+    reg = pl.concat([REGISTRY, penduduk(person(joko, joko, "JOKO HARIYANTO"))])
+    h = kendaraan(vehicle("MH2001", "HARIYANTO", ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
+    assert (row(link(k=h, reg=reg), "kendaraan", "MH2001")["nik"]) == joko
+    c = row(link(k=h, reg=reg, unlisted=_unlisted(("HARIYANTO", V1, None, "001", "001"))), "kendaraan", "MH2001")
+    assert (c["method"], c["note"], c["candidates"]) == (AMBIGUOUS, NAMESAKE_UNLISTED, [joko])
+    # So does any of them when the record's own address tells no RT/RW.
+    k = kendaraan(vehicle("MH1001", "BUDI SANTOSO", ALAMAT_PEMILIK="DUSUN KRAJAN"))
+    c = row(link(k=k, unlisted=_unlisted(("BUDI SANTOSO", V1, None, "002", "001"))), "kendaraan", "MH1001")
+    assert (c["method"], c["note"]) == (AMBIGUOUS, NAMESAKE_UNLISTED)
+    c = row(link(k=k), "kendaraan", "MH1001")
     assert (c["method"], c["nik"]) == (NAME_MATCH, BUDI)
 
 

@@ -182,16 +182,20 @@ def _registry(penduduk: pl.DataFrame) -> pl.DataFrame:
 
 
 def _unlisted(unlisted: pl.DataFrame | None) -> pl.DataFrame:
-    """The persons of rejected registry rows: `nik` (valid, or null), `key`, `village`, `born`."""
+    """The persons of rejected registry rows: `nik` (valid, or null), `key`, `village`, `born`,
+    `u_rt`, `u_rw` (null where unread)."""
     if unlisted is None:
-        return pl.DataFrame(schema={"nik": pl.String, "key": pl.String, "village": pl.String, "born": pl.Date})
+        return pl.DataFrame(schema={"nik": pl.String, "key": pl.String, "village": pl.String, "born": pl.Date,
+                                    "u_rt": pl.String, "u_rw": pl.String})
     frame = unlisted.select(
         nik=_col(unlisted, "NIK"),
         NAMA_LGKP=pl.col("NAMA_LGKP").cast(pl.String),
         village=pl.col("KODE_WILAYAH").cast(pl.String),
         born=_col(unlisted, "TGL_LHR", pl.Date()),
+        u_rt=_clean_rt(_col(unlisted, "NO_RT")),
+        u_rw=_clean_rt(_col(unlisted, "NO_RW")),
     )
-    return _with_key(frame, "NAMA_LGKP").select("nik", "key", "village", "born")
+    return _with_key(frame, "NAMA_LGKP").select("nik", "key", "village", "born", "u_rt", "u_rw")
 
 
 def _token_idf(reg: pl.DataFrame) -> pl.DataFrame:
@@ -669,7 +673,8 @@ def _decide(scored: pl.DataFrame, accept: float, review: float, margin: float) -
         if flag not in scored.columns:
             scored = scored.with_columns(pl.lit(False).alias(flag))
     agg = (
-        scored.sort(["rid", "score", "nik"], descending=[False, True, False])
+        # (a registry NIK is 16 digits: ordered as a number, which sorts faster than its text)
+        scored.sort(["rid", "score", pl.col("nik").cast(pl.Int64, strict=False)], descending=[False, True, False])
         .group_by("rid", maintain_order=True)
         .agg(
             best=pl.col("score").first(),
@@ -724,7 +729,7 @@ def _name_pass(
     uv = pl.repeat(0, scored.height, dtype=pl.UInt32, eager=True).alias("_uv")
     if near.len():
         sub = _with_elsewhere_odds(
-            scored[near].select("rid", "pkey", "r_village", "born_by")
+            scored[near].select("rid", "pkey", "rkey", "r_village", "r_rt", "r_rw", "born_by")
             .join(recs.select("rid", "stratum"), on="rid", how="left", maintain_order="left"),
             counts, commonness,
         )
@@ -783,7 +788,8 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.Data
     (`n`), villages (`villages`), villages per district (`n_vill`), and persons per name key
     (`counts`), per key and district (`in_d`) and per key and village (`in_v`), counting the
     persons of rejected rows (`unlisted`: key, village, born) too, and those alone per key and
-    village (`unlisted_v`); each both in all (`_n` per group) and by birth date
+    village (`unlisted_v`; with their village, else district, RT and RW, one row each:
+    `unlisted_at`); each both in all (`_n` per group) and by birth date
     (`<name>_by_birth`): for the registry-wide counts as running counts in birth order (`_n`
     persons born on or before `_b`: a group of records asks about most keys), for the others
     (`_LOCAL`) per birth date (`_n` persons born on `_b`), made running by `_counts_born_by` for
@@ -806,6 +812,14 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.Data
         per_day = dist.group_by(*by, "_b").agg(_n=pl.len())
         out[name] = per_day.group_by(*by).agg(pl.col("_n").sum())
         out[f"{name}_by_birth"] = per_day if name in _LOCAL else _running(per_day, by)
+    # and where each of those persons lives (a vehicle record's RT/RW asks): the village, or for a
+    # village code that no registry person lives in (one the reference lacks), the district
+    known = pl.col("village").is_in(reg["village"].unique().implode())
+    out["unlisted_at"] = unlisted.filter(pl.col("key").is_not_null()).select(
+        _kh=pl.col("key").hash(7),
+        _ph=pl.when(known).then(pl.col("village")).otherwise(pl.col("village").str.slice(0, 8)).hash(7),
+        u_rt="u_rt", u_rw="u_rw",
+    )
     return out
 
 
@@ -871,13 +885,16 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
     often as the registry's persons do and hold parcels in any village alike, whatever its
     population: λ = registry count / villages in the registry, with odds p_far/(1-p) × λ (a
     village's own holders grow with its population, those from afar do not: docs/linkage.md).
-    For land, each villager bearing the name whose registry row was rejected (`_uv`, kept in
-    the output) is as likely its holder as the candidate: odds 1 each (a vehicle's RT/RW tells
-    its owner apart), and only persons of age on the certificate's issue date count (`born_by`)."""
+    Each villager bearing the name whose registry row was rejected (`_uv`, kept in the output)
+    is as likely the holder as the candidate: odds 1 each. For land, only persons of age on the
+    certificate's issue date count (`born_by`); for a vehicle, only those whose RT and RW are
+    the record's (`r_rt`, `r_rw`; an RT or RW unread on either side does not tell them apart):
+    a namesake in another RT of the village is told apart by the owner's address."""
     villages, n_vill = counts["villages"], counts["n_vill"]
     q = (1.0 - pl.col("p_district") - pl.col("p_far")).clip(EPS, 1.0)
     scored = scored.with_columns(_d=pl.col("r_village").str.slice(0, 8))
     scored = scored.hstack(_counts_born_by(scored, counts))
+    scored = scored.hstack([_unlisted_at_address(scored, counts["unlisted_at"])])
     return (
         scored.join(share, on="stratum", how="left", maintain_order="left")
         .join(n_vill, on="_d", how="left", maintain_order="left")
@@ -891,10 +908,36 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
             ).fill_null(0.0)
         )
         .with_columns(_uv=pl.when(pl.col("stratum").str.starts_with("tanah")).then(pl.col("_uv").fill_null(0))
-                      .otherwise(0))
+                      .otherwise(pl.col("_ua")))
         .with_columns(odds=pl.col("odds") + pl.col("_uv"))
-        .drop("_c", "p_far", "p_district", "_d", "_cd", "_nv", "_cv")
+        .drop("_c", "p_far", "p_district", "_d", "_cd", "_nv", "_cv", "_ua")
     )
+
+
+def _unlisted_at_address(scored: pl.DataFrame, at: pl.DataFrame) -> pl.Series:
+    """`_ua` for each row of `scored` (same order): the persons of rejected registry rows bearing
+    the candidate's name key (`pkey`) or the record's (`rkey`: a record under a name that only
+    partly agrees with the candidate's may be that of a person bearing it whole) who may live
+    at the record's address: in its village (`r_village`; a person whose village code is
+    unknown, anywhere in its district) with an RT and RW that agree with the record's (`r_rt`,
+    `r_rw`; an unread one on either side agrees)."""
+    def agrees(r: str, u: str) -> pl.Expr:
+        return pl.col(r).is_null() | pl.col(u).is_null() | (pl.col(r) == pl.col(u))
+
+    rows = scored.select(
+        _i=pl.int_range(pl.len(), dtype=pl.UInt32), _k=pl.concat_list("pkey", "rkey").list.unique(),
+        _v=pl.concat_list(pl.col("r_village"), pl.col("r_village").str.slice(0, 8)),
+        r_rt="r_rt", r_rw="r_rw",
+    )
+    places = rows.select("_i", "_k", "_v").explode("_k").explode("_v").drop_nulls().select(
+        "_i", _kh=pl.col("_k").hash(7), _ph=pl.col("_v").hash(7)
+    )
+    hits = (
+        places.join(at, on=["_kh", "_ph"]).join(rows.select("_i", "r_rt", "r_rw"), on="_i")
+        .filter(agrees("r_rt", "u_rt") & agrees("r_rw", "u_rw"))
+        .group_by("_i").agg(_ua=pl.len())
+    )
+    return rows.select("_i").join(hits, on="_i", how="left", maintain_order="left")["_ua"].fill_null(0)
 
 
 def _name_links(
@@ -1227,8 +1270,9 @@ def link_assets(
     "agrees" with the registry name when its name score reaches `review`. `holder_min_age`: a
     person younger than this on a land certificate's TGL_TERBIT is not a name candidate for it
     (0: no such rule). `unlisted`: the persons of rejected registry rows (validation's
-    `Validated.unlisted`: NIK, NAMA_LGKP, KODE_WILAYAH, TGL_LHR), counted among the namesakes of a
-    land record's candidate and owning a record that carries their valid NIK (`UNLINKED`,
+    `Validated.unlisted`: NIK, NAMA_LGKP, KODE_WILAYAH, TGL_LHR, NO_RT, NO_RW), counted among the
+    namesakes of a land record's candidate and of a vehicle record's at its RT and RW, and owning a
+    record that carries their valid NIK (`UNLINKED`,
     `OWNER_ROW_REJECTED`), never linked (none given: nobody's row was rejected).
 
     `stats`, when given, receives `pairs`: the candidate pairs scored, one row per record and

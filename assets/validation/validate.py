@@ -62,7 +62,7 @@ QUARANTINE_SCHEMA = {
 FLAGS_SCHEMA = {"NO_KK": pl.String, "code": pl.String, "source_row": pl.Int64, "rule": pl.String}
 # Persons whose registry row was rejected, as far as the row can be read (penduduk only).
 UNLISTED_SCHEMA = {"NIK": pl.String, "NAMA_LGKP": pl.String, "KODE_WILAYAH": pl.String, "TGL_LHR": pl.Date,
-                   ROW_NUMBER: pl.Int64}
+                   "NO_RT": pl.String, "NO_RW": pl.String, ROW_NUMBER: pl.Int64}
 
 REJECTED_MEMBER_ROW = "REJECTED_MEMBER_ROW"
 CONFLICTING_RECORDS = "CONFLICTING_RECORDS"
@@ -882,9 +882,9 @@ def _penduduk_flags(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _unlisted_persons(df: pl.DataFrame, load_date: date) -> pl.DataFrame:
-    """The persons of the rejected registry rows, one row each: the NIK (when valid), name, village
-    and birth date as far as validation could read them (a village code as written, even one the reference
-    lacks: its district is still told; a birth date after the load date is unknown). A rejected row is
+    """The persons of the rejected registry rows, one row each: the NIK (when valid), name, village,
+    birth date, RT and RW as far as validation could read them (a village code as written, even one the
+    reference lacks: its district is still told; a birth date after the load date is unknown). A rejected row is
     out of the load, but its person lives and may hold land all the same: linkage counts them
     among the namesakes of a record's candidate and never links a record to them. A later
     identical copy is nobody new; conflicting copies of one NIK are one person (the first copy);
@@ -901,6 +901,8 @@ def _unlisted_persons(df: pl.DataFrame, load_date: date) -> pl.DataFrame:
             pl.col("~NAMA_LGKP").alias("NAMA_LGKP"),
             pl.col("~KODE_WILAYAH").alias("KODE_WILAYAH"),
             pl.when(pl.col("~TGL_LHR") <= load_date).then(pl.col("~TGL_LHR")).alias("TGL_LHR"),
+            pl.col("~NO_RT").alias("NO_RT"),
+            pl.col("~NO_RW").alias("NO_RW"),
             pl.col(ROW_NUMBER).cast(pl.Int64),
         )
         .cast(UNLISTED_SCHEMA)
