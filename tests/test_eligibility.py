@@ -602,6 +602,24 @@ def test_a_parcel_held_for_namesakes_reviews_its_villager_and_says_why(note, say
     ev = reasons_of(res, 1, "UNCERTAIN_MATCH")[0]
     assert ev["evidence_id"] == nib and "bernama sama" in ev["evidence"] and says in ev["evidence"]
     assert "kandidat" not in ev["evidence"] and not_says not in ev["evidence"]
+    assert ev["evidence"].endswith("bisa jadi pemegangnya")  # a parcel's holder
+    assert hh(res, 2)["status"] == "ELIGIBLE"
+    check_invariants(res, w)
+
+
+@pytest.mark.parametrize("note,says", [("NAMESAKE_ELSEWHERE", "daerah lain"), ("NAMESAKE_UNLISTED", "ditolak validasi")])
+def test_a_car_held_for_namesakes_reviews_its_villager_and_names_its_owner(note, says):
+    w = World()
+    a = w.family(1)
+    w.family(2)
+    rangka = w.vehicle(None, method="AMBIGUOUS", score=0.91, candidates=[a])
+    w.links[-1]["note"] = note
+    w.padding()
+    res = w.run()
+    assert hh(res, 1)["status"] == "REVIEW" and codes_of(res, 1) == {"UNCERTAIN_MATCH"}
+    ev = reasons_of(res, 1, "UNCERTAIN_MATCH")[0]
+    assert ev["evidence_id"] == rangka and says in ev["evidence"]
+    assert ev["evidence"].endswith("bisa jadi pemiliknya")  # a vehicle's owner, not its holder
     assert hh(res, 2)["status"] == "ELIGIBLE"
     check_invariants(res, w)
 

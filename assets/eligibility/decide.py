@@ -100,13 +100,16 @@ NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # asset_links note: the name agrees, 
 NAMESAKE_UNLISTED = "NAMESAKE_UNLISTED"  # asset_links note: so does a villager whose registry row was rejected
 
 
-def _uncertain_text(fact: pl.Expr) -> pl.Expr:
+def _uncertain_text(fact: pl.Expr, source: pl.Expr) -> pl.Expr:
+    """The evidence of an uncertain record: the fact, then why the record is uncertain. `source`:
+    the record's extract (a vehicle has an owner, `pemilik`; a parcel a holder, `pemegang`)."""
+    holder = pl.when(source == "kendaraan").then(pl.lit("pemiliknya")).otherwise(pl.lit("pemegangnya"))
     how = (
         pl.when(pl.col("link_note").fill_null("") == NAMESAKE_UNLISTED)
-        .then(pl.lit("nama cocok, tetapi warga desa bernama sama yang data kependudukannya ditolak validasi "
-                     "bisa jadi pemegangnya"))
+        .then(pl.format("nama cocok, tetapi warga desa bernama sama yang data kependudukannya ditolak validasi "
+                        "bisa jadi {}", holder))
         .when(pl.col("link_note").fill_null("") == NAMESAKE_ELSEWHERE)
-        .then(pl.lit("nama cocok, tetapi orang bernama sama dari desa atau daerah lain bisa jadi pemegangnya"))
+        .then(pl.format("nama cocok, tetapi orang bernama sama dari desa atau daerah lain bisa jadi {}", holder))
         .when(pl.col("link_method") == "AMBIGUOUS")
         .then(pl.format("pemilik tidak dapat dipastikan di antara {} kandidat", pl.col("candidate_count")))
         .otherwise(pl.format("kecocokan nama {} di bawah ambang", pl.col("link_score").round(2)))
@@ -171,7 +174,7 @@ def exclusion_findings(
     maybe_cars = cars.filter(~pl.col("certain")).join(sure_cars.select("no_kk").unique(), on="no_kk", how="anti")
     out.append(
         _finding(
-            maybe_cars, "UNCERTAIN_MATCH", "kendaraan", pl.col("NO_RANGKA"), _uncertain_text(_vehicle_text()),
+            maybe_cars, "UNCERTAIN_MATCH", "kendaraan", pl.col("NO_RANGKA"), _uncertain_text(_vehicle_text(), pl.lit("kendaraan")),
             pl.col("link_method"), pl.col("link_score"),
         )
     )
@@ -249,7 +252,7 @@ def exclusion_findings(
     )
     out.append(
         _finding(
-            maybe_land, "UNCERTAIN_MATCH", "tanah", pl.col("NIB"), _uncertain_text(pl.format("{}{}", _parcel_text(), with_text)),
+            maybe_land, "UNCERTAIN_MATCH", "tanah", pl.col("NIB"), _uncertain_text(pl.format("{}{}", _parcel_text(), with_text), pl.lit("tanah")),
             pl.col("link_method"), pl.col("link_score"),
         )
     )
@@ -537,7 +540,7 @@ def uncertain_score_findings(scores: pl.DataFrame, ages: pl.DataFrame, programs:
         code=pl.lit("UNCERTAIN_MATCH"),
         evidence_source=pl.col("evidence_source"),
         evidence_id=pl.col("evidence_id").cast(pl.String),
-        evidence=_uncertain_text(text).cast(pl.String),
+        evidence=_uncertain_text(text, pl.col("evidence_source")).cast(pl.String),
         link_method=pl.col("link_method").cast(pl.String),
         link_score=pl.col("link_score").cast(pl.Float64),
     )
