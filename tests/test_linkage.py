@@ -484,6 +484,36 @@ def test_a_record_carrying_the_nik_of_a_rejected_registry_row_is_that_persons_ne
     assert row(link(t, unlisted=nameless), "tanah", "35101200000001")["method"] == NIK_REPAIRED
 
 
+def test_a_repair_is_in_doubt_when_a_namesake_whose_nik_could_not_be_read_may_hold_the_record():
+    # The records carry a valid NIK that is nobody's in the registry, one digit from Budi's. A
+    # Budi Santoso of V1 whose registry row was rejected for an unreadable NIK may be the one
+    # whose NIK it is: the repair onto Budi is in doubt, and the records are matched by name,
+    # where that person holds them.
+    his = BUDI[:-1] + "2"
+    t = tanah(parcel("35101200000001", "BUDI SANTOSO", his))
+    k = kendaraan(vehicle("MH1001", "BUDI SANTOSO", his, ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
+    for source, rid in (("tanah", "35101200000001"), ("kendaraan", "MH1001")):
+        assert row(link(t, k), source, rid)["method"] == NIK_REPAIRED
+    doubt = link(t, k, unlisted=_unlisted(("BUDI SANTOSO", V1, None, "001", "001")))
+    for source, rid in (("tanah", "35101200000001"), ("kendaraan", "MH1001")):
+        a = row(doubt, source, rid)
+        assert (a["method"], a["nik"], a["note"], a["candidates"]) == (AMBIGUOUS, None, NAMESAKE_UNLISTED, [BUDI])
+    # No doubt from one in another village, one too young on the certificate's issue date, one
+    # of another name, or (for the vehicle) one living in another RT: the repair stands.
+    for person_, source, rid in [
+        (("BUDI SANTOSO", V2, None, "001", "001"), "tanah", "35101200000001"),
+        (("BUDI SANTOSO", V2, None, "001", "001"), "kendaraan", "MH1001"),
+        (("BUDI SANTOSO", V1, date(2010, 3, 1), "001", "001"), "tanah", "35101200000001"),
+        (("BUDI HARTONO", V1, None, "001", "001"), "tanah", "35101200000001"),
+        (("BUDI SANTOSO", V1, None, "004", "001"), "kendaraan", "MH1001"),
+    ]:
+        a = row(link(t, k, unlisted=_unlisted(person_)), source, rid)
+        assert (a["method"], a["nik"]) == (NIK_REPAIRED, BUDI), (person_, source)
+    # One whose NIK was read is not the holder of a record carrying another NIK.
+    known = _unlisted(("BUDI SANTOSO", V1, None, "001", "001"), niks=[BUDI[:-1] + "7"])
+    assert row(link(t, k, unlisted=known), "tanah", "35101200000001")["method"] == NIK_REPAIRED
+
+
 def test_a_villager_whose_registry_row_was_rejected_is_a_namesake_never_a_link():
     # BUDI SANTOSO is the only Budi Santoso listed in V1: the parcel is his.
     t = tanah(parcel("35101200000001", "BUDI SANTOSO"))

@@ -1067,6 +1067,39 @@ def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame, holder_min_age:
     return _with_key(recs, "name")
 
 
+def _repair_in_doubt(rep: pl.DataFrame, recs: pl.DataFrame, reg: pl.DataFrame,
+                     unlisted: pl.DataFrame) -> pl.DataFrame:
+    """The records (`rid`) of `rep` (`rid`, `pid`: a NIK repaired onto one registry person) whose
+    repair is in doubt: a person of a rejected registry row whose NIK could not be read bears the
+    record's name or the person's and may be the record's holder: lives in the record's village
+    (a village code the reference lacks: in its district), was of age on a certificate's issue
+    date (where both dates are known) and, for a vehicle, lives at its RT and RW (an unread one
+    agreeing). That person's own NIK may be the record's, one digit from the neighbour's: such a
+    record goes on to be matched by name, where the same person holds it (`NAMESAKE_UNLISTED`)."""
+    ghosts = unlisted.filter(pl.col("nik").is_null() & pl.col("key").is_not_null())
+    if not rep.height or not ghosts.height:
+        return pl.DataFrame(schema={"rid": pl.UInt32})
+    known = pl.col("village").is_in(reg["village"].unique().implode())
+    ghosts = ghosts.select(
+        _k="key", _p=pl.when(known).then(pl.col("village")).otherwise(pl.col("village").str.slice(0, 8)),
+        u_born="born", u_rt="u_rt", u_rw="u_rw",
+    )
+    rows = rep.join(recs.select("rid", "source", "key", "village", "r_rt", "r_rw", "born_by"), on="rid").join(
+        reg.select("pid", pkey="key"), on="pid"
+    ).select(
+        "rid", "source", "r_rt", "r_rw", "born_by",
+        _k=pl.concat_list("key", "pkey").list.unique(),
+        _p=pl.concat_list(pl.col("village"), pl.col("village").str.slice(0, 8)),
+    ).explode("_k").explode("_p").drop_nulls(["_k", "_p"])
+
+    def agrees(r: str, u: str) -> pl.Expr:
+        return pl.col(r).is_null() | pl.col(u).is_null() | (pl.col(r) == pl.col(u))
+
+    of_age = pl.col("born_by").is_null() | pl.col("u_born").is_null() | (pl.col("u_born") <= pl.col("born_by"))
+    at_address = (pl.col("source") != "kendaraan") | (agrees("r_rt", "u_rt") & agrees("r_rw", "u_rw"))
+    return rows.join(ghosts, on=["_k", "_p"]).filter(of_age & at_address).select("rid").unique()
+
+
 def _link_asset_records(
     recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame,
     accept: float, review: float, margin: float, unlisted: pl.DataFrame,
@@ -1090,6 +1123,7 @@ def _link_asset_records(
         .group_by("rid").agg(pl.col("pid").first(), n=pl.len())
         .filter(pl.col("n") == 1).drop("n")
     )
+    rep_ok = rep_ok.join(_repair_in_doubt(rep_ok, persons, reg, unlisted), on="rid", how="anti")
     nik_links = pl.concat([
         exact_ok.with_columns(method=pl.lit(NIK_EXACT)),
         rep_ok.with_columns(method=pl.lit(NIK_REPAIRED)),
