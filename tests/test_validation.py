@@ -241,7 +241,7 @@ def test_the_persons_of_rejected_rows_are_kept_aside_for_linkage(regions):
         person(1),                                                  # valid: listed, not here
         person(2, TGL_LHR="2080-02-03", NAMA_LGKP="Slamet"),        # impossible birth date
         person(3, KODE_WILAYAH="35.10.12.2096"),                    # a village the reference lacks
-        person(4, NIK="3510121010"),                                # a NIK too short
+        person(4, NIK="3510121010", NO_RT="7", NO_RW="x"),          # a NIK too short; RT as read
         person(5), person(5, NAMA_LGKP="BUDI SANTOSA"),             # conflicting copies of one NIK
         person(1),                                                  # an identical copy: nobody new
         person(6, NAMA_LGKP=" "),                                   # no name: nobody's namesake
@@ -257,6 +257,9 @@ def test_the_persons_of_rejected_rows_are_kept_aside_for_linkage(regions):
     assert unlisted["TGL_LHR"].to_list() == [None, date(1990, 10, 10), date(1990, 10, 10), date(1990, 10, 10)]
     assert unlisted["KODE_WILAYAH"].to_list() == ["35.10.12.2001", "35.10.12.2096", "35.10.12.2001",
                                                   "35.10.12.2001"]
+    # RT and RW as validation reads them (3 digits; unreadable: null), for a vehicle's address
+    assert unlisted["NO_RT"].to_list() == [PERSON["NO_RT"], PERSON["NO_RT"], "007", PERSON["NO_RT"]]
+    assert unlisted["NO_RW"].to_list() == [PERSON["NO_RW"], PERSON["NO_RW"], None, PERSON["NO_RW"]]
     assert result.stats["unlisted_persons"] == 4
     assert run("tanah", [PARCEL], regions).unlisted.height == 0
 
