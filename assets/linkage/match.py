@@ -812,15 +812,42 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.Data
         per_day = dist.group_by(*by, "_b").agg(_n=pl.len())
         out[name] = per_day.group_by(*by).agg(pl.col("_n").sum())
         out[f"{name}_by_birth"] = per_day if name in _LOCAL else _running(per_day, by)
-    # and where each of those persons lives (a vehicle record's RT/RW asks): the village, or for a
-    # village code that no registry person lives in (one the reference lacks), the district
+    out["unlisted_at"] = _unlisted_places(unlisted, reg)
+    return out
+
+
+def _unlisted_places(unlisted: pl.DataFrame, reg: pl.DataFrame) -> pl.DataFrame:
+    """Where each person of a rejected registry row may live, for `_unlisted_namesakes`: `_kh`
+    (their name key's hash), `_ph` (the hash of their village, or for a village code that no
+    registry person lives in, one the reference lacks, of its district), `u_rt`, `u_rw`,
+    `u_born`, `u_nik`."""
     known = pl.col("village").is_in(reg["village"].unique().implode())
-    out["unlisted_at"] = unlisted.filter(pl.col("key").is_not_null()).select(
+    return unlisted.filter(pl.col("key").is_not_null()).select(
         _kh=pl.col("key").hash(7),
         _ph=pl.when(known).then(pl.col("village")).otherwise(pl.col("village").str.slice(0, 8)).hash(7),
-        u_rt="u_rt", u_rw="u_rw",
+        u_rt="u_rt", u_rw="u_rw", u_born="born", u_nik="nik",
     )
-    return out
+
+
+def _unlisted_namesakes(rows: pl.DataFrame, places: pl.DataFrame) -> pl.DataFrame:
+    """Per row of `rows` (`_i`, `_k`: name keys, `village`, `r_rt`, `r_rw`), the persons of
+    rejected registry rows (`places`: `_unlisted_places`) bearing one of the keys who may live in
+    the row's village (or, their village code unknown, its district): one row per pair, with
+    `_i`, the row's RT/RW and the person's `u_*` columns. `_RT_RW_AGREE` says whether the person's
+    RT and RW are the row's (an unread one on either side agreeing)."""
+    pairs = rows.select("_i", "_k", _v=pl.concat_list(pl.col("village"), pl.col("village").str.slice(0, 8)))
+    pairs = pairs.explode("_k").explode("_v").drop_nulls().select(
+        "_i", _kh=pl.col("_k").hash(7), _ph=pl.col("_v").hash(7)
+    )
+    return pairs.join(places, on=["_kh", "_ph"]).join(rows.select("_i", "r_rt", "r_rw"), on="_i")
+
+
+def _agree(r: str, u: str) -> pl.Expr:
+    return pl.col(r).is_null() | pl.col(u).is_null() | (pl.col(r) == pl.col(u))
+
+
+# an unlisted namesake's RT and RW are the record's (`_unlisted_namesakes` rows)
+_RT_RW_AGREE = _agree("r_rt", "u_rt") & _agree("r_rw", "u_rw")
 
 
 def _running(per_day: pl.DataFrame, by: list[str]) -> pl.DataFrame:
@@ -921,22 +948,11 @@ def _unlisted_at_address(scored: pl.DataFrame, at: pl.DataFrame) -> pl.Series:
     at the record's address: in its village (`r_village`; a person whose village code is
     unknown, anywhere in its district) with an RT and RW that agree with the record's (`r_rt`,
     `r_rw`; an unread one on either side agrees)."""
-    def agrees(r: str, u: str) -> pl.Expr:
-        return pl.col(r).is_null() | pl.col(u).is_null() | (pl.col(r) == pl.col(u))
-
     rows = scored.select(
         _i=pl.int_range(pl.len(), dtype=pl.UInt32), _k=pl.concat_list("pkey", "rkey").list.unique(),
-        _v=pl.concat_list(pl.col("r_village"), pl.col("r_village").str.slice(0, 8)),
-        r_rt="r_rt", r_rw="r_rw",
+        village="r_village", r_rt="r_rt", r_rw="r_rw",
     )
-    places = rows.select("_i", "_k", "_v").explode("_k").explode("_v").drop_nulls().select(
-        "_i", _kh=pl.col("_k").hash(7), _ph=pl.col("_v").hash(7)
-    )
-    hits = (
-        places.join(at, on=["_kh", "_ph"]).join(rows.select("_i", "r_rt", "r_rw"), on="_i")
-        .filter(agrees("r_rt", "u_rt") & agrees("r_rw", "u_rw"))
-        .group_by("_i").agg(_ua=pl.len())
-    )
+    hits = _unlisted_namesakes(rows, at).filter(_RT_RW_AGREE).group_by("_i").agg(_ua=pl.len())
     return rows.select("_i").join(hits, on="_i", how="left", maintain_order="left")["_ua"].fill_null(0)
 
 
@@ -1076,28 +1092,16 @@ def _repair_in_doubt(rep: pl.DataFrame, recs: pl.DataFrame, reg: pl.DataFrame,
     date (where both dates are known) and, for a vehicle, lives at its RT and RW (an unread one
     agreeing). That person's own NIK may be the record's, one digit from the neighbour's: such a
     record goes on to be matched by name, where the same person holds it (`NAMESAKE_UNLISTED`)."""
-    ghosts = unlisted.filter(pl.col("nik").is_null() & pl.col("key").is_not_null())
+    ghosts = _unlisted_places(unlisted.filter(pl.col("nik").is_null()), reg)
     if not rep.height or not ghosts.height:
         return pl.DataFrame(schema={"rid": pl.UInt32})
-    known = pl.col("village").is_in(reg["village"].unique().implode())
-    ghosts = ghosts.select(
-        _k="key", _p=pl.when(known).then(pl.col("village")).otherwise(pl.col("village").str.slice(0, 8)),
-        u_born="born", u_rt="u_rt", u_rw="u_rw",
-    )
     rows = rep.join(recs.select("rid", "source", "key", "village", "r_rt", "r_rw", "born_by"), on="rid").join(
         reg.select("pid", pkey="key"), on="pid"
-    ).select(
-        "rid", "source", "r_rt", "r_rw", "born_by",
-        _k=pl.concat_list("key", "pkey").list.unique(),
-        _p=pl.concat_list(pl.col("village"), pl.col("village").str.slice(0, 8)),
-    ).explode("_k").explode("_p").drop_nulls(["_k", "_p"])
-
-    def agrees(r: str, u: str) -> pl.Expr:
-        return pl.col(r).is_null() | pl.col(u).is_null() | (pl.col(r) == pl.col(u))
-
+    ).select("village", "r_rt", "r_rw", "source", "born_by", _i="rid", _k=pl.concat_list("key", "pkey").list.unique())
+    found = _unlisted_namesakes(rows, ghosts).join(rows.select("_i", "source", "born_by"), on="_i")
     of_age = pl.col("born_by").is_null() | pl.col("u_born").is_null() | (pl.col("u_born") <= pl.col("born_by"))
-    at_address = (pl.col("source") != "kendaraan") | (agrees("r_rt", "u_rt") & agrees("r_rw", "u_rw"))
-    return rows.join(ghosts, on=["_k", "_p"]).filter(of_age & at_address).select("rid").unique()
+    at_address = (pl.col("source") != "kendaraan") | _RT_RW_AGREE
+    return found.filter(of_age & at_address).select(rid="_i").unique()
 
 
 def _link_asset_records(
