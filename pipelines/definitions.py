@@ -2,7 +2,7 @@
 
 The flow, stage by stage (each stage is one folder of `assets/`):
 
-    ingest       raw_<extract>, raw_<extract>_file, extract_files, policy, load_info
+    ingest       raw_wilayah, raw_<extract>_file, extract_files, policy, load_info
     validation   wilayah, <extract> (typed), <extract>_quarantine, penduduk_flags, penduduk_unlisted,
                  quarantine
     linkage      asset_links
@@ -11,8 +11,8 @@ The flow, stage by stage (each stage is one folder of `assets/`):
 
 Partitions by regency (pipelines/partitions.py, docs/operations.md section 7): the four extracts
 other than wilayah are read and validated by one step per regency (`validate_<extract>`, assets
-`raw_<extract>`, `raw_<extract>_file`, `<extract>`, `<extract>_quarantine`, `penduduk_flags`,
-`penduduk_unlisted`).
+`raw_<extract>_file`, `<extract>`, `<extract>_quarantine`, `penduduk_flags`, `penduduk_unlisted`;
+the text as read stays within the step).
 Everything from `extract_files`, `quarantine` and `asset_links` on is whole-scope and reads every
 regency (AllPartitionMapping). Jobs: `load` (the whole folder in one run, no partition),
 `load_regency` (one regency: a province is a backfill of it) and `load_scope` (the whole-scope
@@ -77,7 +77,7 @@ FOLDER_ASSETS = dg.AssetSelection.assets(
     "raw_wilayah", "raw_wilayah_file", "wilayah", "wilayah_quarantine", "policy", "load_info"
 )
 REGENCY_ASSETS = dg.AssetSelection.assets(
-    *(key for name in PARTITIONED_EXTRACTS for key in (f"raw_{name}", f"raw_{name}_file", name, f"{name}_quarantine")),
+    *(key for name in PARTITIONED_EXTRACTS for key in (f"raw_{name}_file", name, f"{name}_quarantine")),
     "penduduk_flags",
     "penduduk_unlisted",
 )

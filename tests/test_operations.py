@@ -266,7 +266,8 @@ def test_a_load_passes_every_check_and_its_metadata_holds_no_personal_data(extra
         assert "duration_seconds" in metas["asset_links"] and "link_rate/tanah" in metas["asset_links"]
         assert any(k.startswith("status/") for k in metas["households"])
         assert "rejected_rate" in metas["penduduk_quarantine"]
-        assert metas["raw_tanah"]["blank_lines"].value == 0
+        assert metas["raw_tanah_file"]["blank_lines"].value == 0
+        assert metas["raw_tanah_file"]["dagster/row_count"].value == pl.read_csv(extracts / "tanah.csv", infer_schema=False).height
         text = " ".join(f"{k}={v.value}" for m in metas.values() for k, v in m.items())
         text += " ".join(f"{k}={v.value}" for c in checks.values() for k, v in c.metadata.items())
         text += " ".join(c.description or "" for c in checks.values())

@@ -1,8 +1,9 @@
 """Ingest: read each extract of the folder as text, with its file's SHA-256 and row count.
 
 The region reference (`raw_wilayah`) is read here for the whole folder. The four other extracts are
-read by their regency's step in the validation stage (`raw_<extract>` is partitioned by regency:
-assets/validation/assets.py); `extract_files` puts their file facts back together for the scope.
+read by their regency's step in the validation stage, which validates the text it read and keeps
+only the file's facts (`raw_<extract>_file` is partitioned by regency: assets/validation/assets.py);
+`extract_files` puts those back together for the scope.
 """
 
 
