@@ -524,10 +524,15 @@ def test_a_villager_whose_registry_row_was_rejected_is_a_namesake_never_a_link()
     a = row(link(t, unlisted=other), "tanah", "35101200000001")
     assert (a["method"], a["nik"], a["note"]) == (AMBIGUOUS, None, NAMESAKE_UNLISTED)
     assert a["candidates"] == [BUDI] and 0.80 <= a["score"] < 0.92
-    # One too young to hold the certificate on its issue date, or one of another name, does not.
-    for person_ in [("BUDI SANTOSO", V1, date(2010, 3, 1)), ("BUDI HARTONO", V1, None)]:
+    # One too young to hold the certificate on its issue date, one of another name, or one of
+    # another village (or of another district, their village code unknown) does not.
+    for person_ in [("BUDI SANTOSO", V1, date(2010, 3, 1)), ("BUDI HARTONO", V1, None),
+                    ("BUDI SANTOSO", V2, None), ("BUDI SANTOSO", "35.10.15.2096", None)]:
         b = row(link(t, unlisted=_unlisted(person_)), "tanah", "35101200000001")
-        assert (b["method"], b["nik"], b["note"]) == (NAME_MATCH, BUDI, None)
+        assert (b["method"], b["nik"], b["note"]) == (NAME_MATCH, BUDI, None), person_
+    # One whose village code the reference lacks, in V1's district, may be a villager: held.
+    b = row(link(t, unlisted=_unlisted(("BUDI SANTOSO", "35.10.12.2096", None))), "tanah", "35101200000001")
+    assert (b["method"], b["note"]) == (AMBIGUOUS, NAMESAKE_UNLISTED)
     # A vehicle carries its owner's RT/RW: an unlisted namesake of another RT or RW does not
     # hold it back ...
     k = kendaraan(vehicle("MH1001", "BUDI SANTOSO", ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
@@ -552,13 +557,16 @@ def test_a_villager_whose_registry_row_was_rejected_is_a_namesake_never_a_link()
         c = row(link(k=k, unlisted=_unlisted(("BUDI SANTOSO", village, None, rt, "001"))), "kendaraan", "MH1001")
         assert (c["method"], c["note"]) == ((AMBIGUOUS, NAMESAKE_UNLISTED) if held else (NAME_MATCH, None))
     # A record under part of a listed villager's name (JOKO HARIYANTO for `HARIYANTO`) is held
-    # when a HARIYANTO of the owner's RT and RW was rejected: he bears the record's name whole.
+    # when a HARIYANTO of the owner's RT and RW (for land: of the village) was rejected: he bears
+    # the record's name whole.
     joko = "3510120505800009"
     reg = pl.concat([REGISTRY, penduduk(person(joko, joko, "JOKO HARIYANTO"))])
     h = kendaraan(vehicle("MH2001", "HARIYANTO", ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
-    assert (row(link(k=h, reg=reg), "kendaraan", "MH2001")["nik"]) == joko
-    c = row(link(k=h, reg=reg, unlisted=_unlisted(("HARIYANTO", V1, None, "001", "001"))), "kendaraan", "MH2001")
-    assert (c["method"], c["note"], c["candidates"]) == (AMBIGUOUS, NAMESAKE_UNLISTED, [joko])
+    p = tanah(parcel("35101200000002", "HARIYANTO"))
+    for source, rid in (("kendaraan", "MH2001"), ("tanah", "35101200000002")):
+        assert row(link(p, h, reg=reg), source, rid)["nik"] == joko
+        c = row(link(p, h, reg=reg, unlisted=_unlisted(("HARIYANTO", V1, None, "001", "001"))), source, rid)
+        assert (c["method"], c["note"], c["candidates"]) == (AMBIGUOUS, NAMESAKE_UNLISTED, [joko]), source
     # So does any of them when the record's own address tells no RT/RW.
     k = kendaraan(vehicle("MH1001", "BUDI SANTOSO", ALAMAT_PEMILIK="DUSUN KRAJAN"))
     c = row(link(k=k, unlisted=_unlisted(("BUDI SANTOSO", V1, None, "002", "001"))), "kendaraan", "MH1001")

@@ -787,9 +787,9 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.Data
     """The registry's counts `_with_elsewhere_odds` needs, computed once per load: persons
     (`n`), villages (`villages`), villages per district (`n_vill`), and persons per name key
     (`counts`), per key and district (`in_d`) and per key and village (`in_v`), counting the
-    persons of rejected rows (`unlisted`: key, village, born) too, and those alone per key and
-    village (`unlisted_v`; with their village, else district, RT and RW, one row each:
-    `unlisted_at`); each both in all (`_n` per group) and by birth date
+    persons of rejected rows (`unlisted`: key, village, born) too, and those alone one row each
+    with where they may live (`unlisted_at`: `_unlisted_places`); each both in all (`_n` per
+    group) and by birth date
     (`<name>_by_birth`): for the registry-wide counts as running counts in birth order (`_n`
     persons born on or before `_b`: a group of records asks about most keys), for the others
     (`_LOCAL`) per birth date (`_n` persons born on `_b`), made running by `_counts_born_by` for
@@ -800,16 +800,14 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.Data
             _kh=pl.col("key").hash(7), _dh=pl.col("village").str.slice(0, 8).hash(7),
             _vh=pl.col("village").hash(7), _b=pl.col("born").fill_null(date(1900, 1, 1)),
         )
-    ghosts = hashed(unlisted)
-    everyone = pl.concat([hashed(reg), ghosts])
+    everyone = pl.concat([hashed(reg), hashed(unlisted)])
     out: dict = {
         "n": max(reg.height, 1),
         "villages": max(reg["village"].n_unique(), 1),
         "n_vill": reg.group_by(_d=pl.col("village").str.slice(0, 8)).agg(_nv=pl.col("village").n_unique()),
     }
     for name, by in _COUNTED.items():
-        dist = ghosts if name == "unlisted_v" else everyone
-        per_day = dist.group_by(*by, "_b").agg(_n=pl.len())
+        per_day = everyone.group_by(*by, "_b").agg(_n=pl.len())
         out[name] = per_day.group_by(*by).agg(pl.col("_n").sum())
         out[f"{name}_by_birth"] = per_day if name in _LOCAL else _running(per_day, by)
     out["unlisted_at"] = _unlisted_places(unlisted, reg)
@@ -817,7 +815,7 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.Data
 
 
 def _unlisted_places(unlisted: pl.DataFrame, reg: pl.DataFrame) -> pl.DataFrame:
-    """Where each person of a rejected registry row may live, for `_unlisted_namesakes`: `_kh`
+    """Where each person of a rejected registry row may live, for `_possible_holders`: `_kh`
     (their name key's hash), `_ph` (the hash of their village, or for a village code that no
     registry person lives in, one the reference lacks, of its district), `u_rt`, `u_rw`,
     `u_born`, `u_nik`."""
@@ -829,25 +827,30 @@ def _unlisted_places(unlisted: pl.DataFrame, reg: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _unlisted_namesakes(rows: pl.DataFrame, places: pl.DataFrame) -> pl.DataFrame:
-    """Per row of `rows` (`_i`, `_k`: name keys, `village`, `r_rt`, `r_rw`), the persons of
-    rejected registry rows (`places`: `_unlisted_places`) bearing one of the keys who may live in
-    the row's village (or, their village code unknown, its district): one row per pair, with
-    `_i`, the row's RT/RW and the person's `u_*` columns. `_RT_RW_AGREE` says whether the person's
-    RT and RW are the row's (an unread one on either side agreeing)."""
+def _possible_holders(rows: pl.DataFrame, places: pl.DataFrame) -> pl.DataFrame:
+    """Per row of `rows` (`_i`; `_k`: name keys; `village`, `r_rt`, `r_rw`, `born_by` of the
+    record; `land`: a land record), the persons of rejected registry rows (`places`:
+    `_unlisted_places`) who may hold the record as much as a listed namesake: bearing one of the
+    keys, living in its village (their village code unknown: anywhere in its district), and for
+    land of age on the certificate's issue date (where both dates are known), for a vehicle at its
+    RT and RW (an unread one on either side agreeing: the owner's address tells nobody apart
+    then). One row per pair: `_i` and the person's `u_*` columns."""
     pairs = rows.select("_i", "_k", _v=pl.concat_list(pl.col("village"), pl.col("village").str.slice(0, 8)))
     pairs = pairs.explode("_k").explode("_v").drop_nulls().select(
         "_i", _kh=pl.col("_k").hash(7), _ph=pl.col("_v").hash(7)
     )
-    return pairs.join(places, on=["_kh", "_ph"]).join(rows.select("_i", "r_rt", "r_rw"), on="_i")
 
+    def agree(r: str, u: str) -> pl.Expr:
+        return pl.col(r).is_null() | pl.col(u).is_null() | (pl.col(r) == pl.col(u))
 
-def _agree(r: str, u: str) -> pl.Expr:
-    return pl.col(r).is_null() | pl.col(u).is_null() | (pl.col(r) == pl.col(u))
-
-
-# an unlisted namesake's RT and RW are the record's (`_unlisted_namesakes` rows)
-_RT_RW_AGREE = _agree("r_rt", "u_rt") & _agree("r_rw", "u_rw")
+    of_age = pl.col("born_by").is_null() | pl.col("u_born").is_null() | (pl.col("u_born") <= pl.col("born_by"))
+    at_address = agree("r_rt", "u_rt") & agree("r_rw", "u_rw")
+    return (
+        pairs.join(places, on=["_kh", "_ph"])
+        .join(rows.select("_i", "r_rt", "r_rw", "born_by", "land"), on="_i")
+        .filter(of_age & (pl.col("land") | at_address))
+        .drop("r_rt", "r_rw", "born_by", "land")
+    )
 
 
 def _running(per_day: pl.DataFrame, by: list[str]) -> pl.DataFrame:
@@ -857,9 +860,8 @@ def _running(per_day: pl.DataFrame, by: list[str]) -> pl.DataFrame:
 
 # (a village lies in one district: grouping by both is grouping by the village, and lets a group
 # of districts take its own part of the counts, `_counts_of_districts`)
-_COUNTED = {"counts": ["_kh"], "in_d": ["_kh", "_dh"], "in_v": ["_kh", "_dh", "_vh"],
-            "unlisted_v": ["_kh", "_dh", "_vh"]}
-_LOCAL = ("in_d", "in_v", "unlisted_v")
+_COUNTED = {"counts": ["_kh"], "in_d": ["_kh", "_dh"], "in_v": ["_kh", "_dh", "_vh"]}
+_LOCAL = ("in_d", "in_v")
 
 
 def _counts_of_districts(counts: dict, districts: pl.Series) -> dict:
@@ -873,14 +875,13 @@ def _counts_of_districts(counts: dict, districts: pl.Series) -> dict:
     return local
 
 
-_COUNT_COLUMN = {"counts": "_c", "in_d": "_cd", "in_v": "_cv", "unlisted_v": "_uv"}
+_COUNT_COLUMN = {"counts": "_c", "in_d": "_cd", "in_v": "_cv"}
 
 
 def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
-    """`_c`, `_cd`, `_cv`, `_uv` for each row of `scored` (same order): the persons bearing the
+    """`_c`, `_cd`, `_cv` for each row of `scored` (same order): the persons bearing the
     candidate's name key (`pkey`) in the registry, in the record's district (`_d`) and in its
-    village (`r_village`), and those of rejected rows in its village, born on or before the
-    record's `born_by` (everyone, where it is null). Counted once per distinct key, place and
+    village (`r_village`), born on or before the record's `born_by` (everyone, where it is null). Counted once per distinct key, place and
     date, on a narrow frame of hashes."""
     q = scored.select(_kh=pl.col("pkey").hash(7), _dh=pl.col("_d").hash(7), _vh=pl.col("r_village").hash(7),
                       _cut=pl.col("born_by"))
@@ -898,7 +899,7 @@ def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
         undated = undated.join(counts[name], on=by, how="left").rename({"_n": col})
     distinct = pl.concat([dated, undated], how="vertical_relaxed")
     return q.join(distinct, on=["_kh", "_dh", "_vh", "_cut"], how="left", maintain_order="left",
-                  nulls_equal=True).select("_c", "_cd", "_cv", "_uv")
+                  nulls_equal=True).select("_c", "_cd", "_cv")
 
 
 def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame) -> pl.DataFrame:
@@ -912,16 +913,14 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
     often as the registry's persons do and hold parcels in any village alike, whatever its
     population: λ = registry count / villages in the registry, with odds p_far/(1-p) × λ (a
     village's own holders grow with its population, those from afar do not: docs/linkage.md).
-    Each villager bearing the name whose registry row was rejected (`_uv`, kept in the output)
-    is as likely the holder as the candidate: odds 1 each. For land, only persons of age on the
-    certificate's issue date count (`born_by`); for a vehicle, only those whose RT and RW are
-    the record's (`r_rt`, `r_rw`; an RT or RW unread on either side does not tell them apart):
-    a namesake in another RT of the village is told apart by the owner's address."""
+    Each person of a rejected registry row who may hold the record as much as the candidate
+    (`_uv`, kept in the output: `_possible_holders`, bearing the candidate's name or the record's)
+    adds odds 1."""
     villages, n_vill = counts["villages"], counts["n_vill"]
     q = (1.0 - pl.col("p_district") - pl.col("p_far")).clip(EPS, 1.0)
     scored = scored.with_columns(_d=pl.col("r_village").str.slice(0, 8))
     scored = scored.hstack(_counts_born_by(scored, counts))
-    scored = scored.hstack([_unlisted_at_address(scored, counts["unlisted_at"])])
+    scored = scored.hstack([_unlisted_holders(scored, counts["unlisted_at"]).alias("_uv")])
     return (
         scored.join(share, on="stratum", how="left", maintain_order="left")
         .join(n_vill, on="_d", how="left", maintain_order="left")
@@ -934,26 +933,23 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame
                 + pl.col("p_far") / q * pl.col("_c") / villages
             ).fill_null(0.0)
         )
-        .with_columns(_uv=pl.when(pl.col("stratum").str.starts_with("tanah")).then(pl.col("_uv").fill_null(0))
-                      .otherwise(pl.col("_ua")))
         .with_columns(odds=pl.col("odds") + pl.col("_uv"))
-        .drop("_c", "p_far", "p_district", "_d", "_cd", "_nv", "_cv", "_ua")
+        .drop("_c", "p_far", "p_district", "_d", "_cd", "_nv", "_cv")
     )
 
 
-def _unlisted_at_address(scored: pl.DataFrame, at: pl.DataFrame) -> pl.Series:
-    """`_ua` for each row of `scored` (same order): the persons of rejected registry rows bearing
-    the candidate's name key (`pkey`) or the record's (`rkey`: a record under a name that only
-    partly agrees with the candidate's may be that of a person bearing it whole) who may live
-    at the record's address: in its village (`r_village`; a person whose village code is
-    unknown, anywhere in its district) with an RT and RW that agree with the record's (`r_rt`,
-    `r_rw`; an unread one on either side agrees)."""
+def _unlisted_holders(scored: pl.DataFrame, places: pl.DataFrame) -> pl.Series:
+    """For each row of `scored` (same order), how many persons of rejected registry rows may hold
+    its record as much as its candidate does (`_possible_holders`), by the candidate's name key
+    (`pkey`) or the record's (`rkey`: a record under a name that only partly agrees with the
+    candidate's may be that of a person bearing it whole)."""
     rows = scored.select(
         _i=pl.int_range(pl.len(), dtype=pl.UInt32), _k=pl.concat_list("pkey", "rkey").list.unique(),
-        village="r_village", r_rt="r_rt", r_rw="r_rw",
+        village="r_village", r_rt="r_rt", r_rw="r_rw", born_by="born_by",
+        land=pl.col("stratum").str.starts_with("tanah"),
     )
-    hits = _unlisted_namesakes(rows, at).filter(_RT_RW_AGREE).group_by("_i").agg(_ua=pl.len())
-    return rows.select("_i").join(hits, on="_i", how="left", maintain_order="left")["_ua"].fill_null(0)
+    hits = _possible_holders(rows, places).group_by("_i").agg(_n=pl.len())
+    return rows.select("_i").join(hits, on="_i", how="left", maintain_order="left")["_n"].fill_null(0)
 
 
 def _name_links(
@@ -1086,22 +1082,18 @@ def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame, holder_min_age:
 def _repair_in_doubt(rep: pl.DataFrame, recs: pl.DataFrame, reg: pl.DataFrame,
                      unlisted: pl.DataFrame) -> pl.DataFrame:
     """The records (`rid`) of `rep` (`rid`, `pid`: a NIK repaired onto one registry person) whose
-    repair is in doubt: a person of a rejected registry row whose NIK could not be read bears the
-    record's name or the person's and may be the record's holder: lives in the record's village
-    (a village code the reference lacks: in its district), was of age on a certificate's issue
-    date (where both dates are known) and, for a vehicle, lives at its RT and RW (an unread one
-    agreeing). That person's own NIK may be the record's, one digit from the neighbour's: such a
-    record goes on to be matched by name, where the same person holds it (`NAMESAKE_UNLISTED`)."""
+    repair is in doubt: a person of a rejected registry row whose NIK could not be read, bearing
+    the record's name or the person's, may hold the record (`_possible_holders`). That person's
+    own NIK may be the record's, one digit from the neighbour's: such a record goes on to be
+    matched by name, where the same person holds it (`NAMESAKE_UNLISTED`)."""
     ghosts = _unlisted_places(unlisted.filter(pl.col("nik").is_null()), reg)
     if not rep.height or not ghosts.height:
         return pl.DataFrame(schema={"rid": pl.UInt32})
     rows = rep.join(recs.select("rid", "source", "key", "village", "r_rt", "r_rw", "born_by"), on="rid").join(
         reg.select("pid", pkey="key"), on="pid"
-    ).select("village", "r_rt", "r_rw", "source", "born_by", _i="rid", _k=pl.concat_list("key", "pkey").list.unique())
-    found = _unlisted_namesakes(rows, ghosts).join(rows.select("_i", "source", "born_by"), on="_i")
-    of_age = pl.col("born_by").is_null() | pl.col("u_born").is_null() | (pl.col("u_born") <= pl.col("born_by"))
-    at_address = (pl.col("source") != "kendaraan") | _RT_RW_AGREE
-    return found.filter(of_age & at_address).select(rid="_i").unique()
+    ).select("village", "r_rt", "r_rw", "born_by", _i="rid", _k=pl.concat_list("key", "pkey").list.unique(),
+             land=pl.col("source") == "tanah")
+    return _possible_holders(rows, ghosts).select(rid="_i").unique()
 
 
 def _link_asset_records(
