@@ -818,39 +818,43 @@ def _unlisted_places(unlisted: pl.DataFrame, reg: pl.DataFrame) -> pl.DataFrame:
     """Where each person of a rejected registry row may live, for `_possible_holders`: `_kh`
     (their name key's hash), `_ph` (the hash of their village, or for a village code that no
     registry person lives in, one the reference lacks, of its district), `u_rt`, `u_rw`,
-    `u_born`, `u_nik`."""
+    `u_born`, `u_nik`, and `_u` (the person)."""
     known = pl.col("village").is_in(reg["village"].unique().implode())
     return unlisted.filter(pl.col("key").is_not_null()).select(
         _kh=pl.col("key").hash(7),
         _ph=pl.when(known).then(pl.col("village")).otherwise(pl.col("village").str.slice(0, 8)).hash(7),
         u_rt="u_rt", u_rw="u_rw", u_born="born", u_nik="nik",
-    )
+    ).with_row_index("_u")
+
+
+def _holder_columns(record_key: str, person_key: str, village: str, land: pl.Expr) -> dict[str, pl.Expr]:
+    """The columns `_possible_holders` asks of a record and its candidate: the hashes of both name
+    keys (`_kr`, `_kp`), of the record's village and district (`_pv`, `_pd`), its `r_rt`, `r_rw`,
+    `born_by`, and `land`."""
+    return {
+        "_kr": pl.col(record_key).hash(7), "_kp": pl.col(person_key).hash(7),
+        "_pv": pl.col(village).hash(7), "_pd": pl.col(village).str.slice(0, 8).hash(7),
+        "r_rt": pl.col("r_rt"), "r_rw": pl.col("r_rw"), "born_by": pl.col("born_by"), "land": land,
+    }
 
 
 def _possible_holders(rows: pl.DataFrame, places: pl.DataFrame) -> pl.DataFrame:
-    """Per row of `rows` (`_i`; `_k`: name keys; `village`, `r_rt`, `r_rw`, `born_by` of the
-    record; `land`: a land record), the persons of rejected registry rows (`places`:
-    `_unlisted_places`) who may hold the record as much as a listed namesake: bearing one of the
-    keys, living in its village (their village code unknown: anywhere in its district), and for
-    land of age on the certificate's issue date (where both dates are known), for a vehicle at its
-    RT and RW (an unread one on either side agreeing: the owner's address tells nobody apart
-    then). One row per pair: `_i` and the person's `u_*` columns."""
-    pairs = rows.select("_i", "_k", _v=pl.concat_list(pl.col("village"), pl.col("village").str.slice(0, 8)))
-    pairs = pairs.explode("_k").explode("_v").drop_nulls().select(
-        "_i", _kh=pl.col("_k").hash(7), _ph=pl.col("_v").hash(7)
-    )
+    """Per row of `rows` (`_i` and `_holder_columns`), the persons of rejected registry rows
+    (`places`: `_unlisted_places`) who may hold the record as much as a listed namesake: bearing
+    the record's name or the candidate's, living in its village (their village code unknown:
+    anywhere in its district), and for land of age on the certificate's issue date (where both
+    dates are known), for a vehicle at its RT and RW (an unread one on either side agreeing: the
+    owner's address tells nobody apart then). One row per pair: `_i`, `_u`."""
+    found = pl.concat([
+        rows.join(places, left_on=[k, p], right_on=["_kh", "_ph"]) for k in ("_kr", "_kp") for p in ("_pv", "_pd")
+    ]).unique(["_i", "_u"])
 
     def agree(r: str, u: str) -> pl.Expr:
         return pl.col(r).is_null() | pl.col(u).is_null() | (pl.col(r) == pl.col(u))
 
     of_age = pl.col("born_by").is_null() | pl.col("u_born").is_null() | (pl.col("u_born") <= pl.col("born_by"))
     at_address = agree("r_rt", "u_rt") & agree("r_rw", "u_rw")
-    return (
-        pairs.join(places, on=["_kh", "_ph"])
-        .join(rows.select("_i", "r_rt", "r_rw", "born_by", "land"), on="_i")
-        .filter(of_age & (pl.col("land") | at_address))
-        .drop("r_rt", "r_rw", "born_by", "land")
-    )
+    return found.filter(of_age & (pl.col("land") | at_address)).select("_i", "_u")
 
 
 def _running(per_day: pl.DataFrame, by: list[str]) -> pl.DataFrame:
@@ -942,14 +946,13 @@ def _unlisted_holders(scored: pl.DataFrame, places: pl.DataFrame) -> pl.Series:
     """For each row of `scored` (same order), how many persons of rejected registry rows may hold
     its record as much as its candidate does (`_possible_holders`), by the candidate's name key
     (`pkey`) or the record's (`rkey`: a record under a name that only partly agrees with the
-    candidate's may be that of a person bearing it whole)."""
-    rows = scored.select(
-        _i=pl.int_range(pl.len(), dtype=pl.UInt32), _k=pl.concat_list("pkey", "rkey").list.unique(),
-        village="r_village", r_rt="r_rt", r_rw="r_rw", born_by="born_by",
-        land=pl.col("stratum").str.starts_with("tanah"),
-    )
-    hits = _possible_holders(rows, places).group_by("_i").agg(_n=pl.len())
-    return rows.select("_i").join(hits, on="_i", how="left", maintain_order="left")["_n"].fill_null(0)
+    candidate's may be that of a person bearing it whole). Asked once per distinct question."""
+    cols = _holder_columns("rkey", "pkey", "r_village", pl.col("stratum").str.starts_with("tanah"))
+    rows = scored.select(**cols)
+    distinct = rows.unique().with_row_index("_i")
+    hits = _possible_holders(distinct, places).group_by("_i").agg(_n=pl.len())
+    counted = distinct.join(hits, on="_i", how="left").drop("_i")
+    return rows.join(counted, on=list(cols), how="left", maintain_order="left", nulls_equal=True)["_n"].fill_null(0)
 
 
 def _name_links(
@@ -1091,8 +1094,7 @@ def _repair_in_doubt(rep: pl.DataFrame, recs: pl.DataFrame, reg: pl.DataFrame,
         return pl.DataFrame(schema={"rid": pl.UInt32})
     rows = rep.join(recs.select("rid", "source", "key", "village", "r_rt", "r_rw", "born_by"), on="rid").join(
         reg.select("pid", pkey="key"), on="pid"
-    ).select("village", "r_rt", "r_rw", "born_by", _i="rid", _k=pl.concat_list("key", "pkey").list.unique(),
-             land=pl.col("source") == "tanah")
+    ).select(_i="rid", **_holder_columns("key", "pkey", "village", pl.col("source") == "tanah"))
     return _possible_holders(rows, ghosts).select(rid="_i").unique()
 
 
