@@ -783,13 +783,13 @@ def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
     )
 
 
-def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame, places: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The registry's counts `_with_elsewhere_odds` needs, computed once per load: persons
     (`n`), villages (`villages`), villages per district (`n_vill`), and persons per name key
     (`counts`), per key and district (`in_d`) and per key and village (`in_v`), counting the
     persons of rejected rows (`unlisted`: key, village, born) too, and those alone one row each
-    with where they may live (`unlisted_at`: `_unlisted_places`); each both in all (`_n` per
-    group) and by birth date
+    with where they may live (`unlisted_at`: `places`, `_unlisted_places`); each both in all (`_n`
+    per group) and by birth date
     (`<name>_by_birth`): for the registry-wide counts as running counts in birth order (`_n`
     persons born on or before `_b`: a group of records asks about most keys), for the others
     (`_LOCAL`) per birth date (`_n` persons born on `_b`), made running by `_counts_born_by` for
@@ -810,7 +810,7 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame) -> dict[str, pl.Data
         per_day = everyone.group_by(*by, "_b").agg(_n=pl.len())
         out[name] = per_day.group_by(*by).agg(pl.col("_n").sum())
         out[f"{name}_by_birth"] = per_day if name in _LOCAL else _running(per_day, by)
-    out["unlisted_at"] = _unlisted_places(unlisted, reg)
+    out["unlisted_at"] = places
     return out
 
 
@@ -885,8 +885,8 @@ _COUNT_COLUMN = {"counts": "_c", "in_d": "_cd", "in_v": "_cv"}
 def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
     """`_c`, `_cd`, `_cv` for each row of `scored` (same order): the persons bearing the
     candidate's name key (`pkey`) in the registry, in the record's district (`_d`) and in its
-    village (`r_village`), born on or before the record's `born_by` (everyone, where it is null). Counted once per distinct key, place and
-    date, on a narrow frame of hashes."""
+    village (`r_village`), born on or before the record's `born_by` (everyone, where it is null).
+    Counted once per distinct key, place and date, on a narrow frame of hashes."""
     q = scored.select(_kh=pl.col("pkey").hash(7), _dh=pl.col("_d").hash(7), _vh=pl.col("r_village").hash(7),
                       _cut=pl.col("born_by"))
     distinct = q.unique()
@@ -958,9 +958,10 @@ def _unlisted_holders(scored: pl.DataFrame, places: pl.DataFrame) -> pl.Series:
 def _name_links(
     recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame,
     accept: float, review: float, margin: float, commonness: pl.DataFrame, spent: pl.DataFrame,
-    unlisted: pl.DataFrame,
+    unlisted: pl.DataFrame, places: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Village pass, then a district pass for records the village did not settle.
+    """Village pass, then a district pass for records the village did not settle. `unlisted`: the
+    persons of rejected registry rows (`_unlisted`), `places`: where they may live (`_unlisted_places`).
 
     Records are taken a group of whole districts at a time (a new group starts once CHUNK_RECORDS
     records are taken, so a group exceeds it by less than its last district's records), which
@@ -973,7 +974,7 @@ def _name_links(
     against = _name_keys(short, "rid").filter(pl.col("kind") == CUT).join(
         short.select("rid", "district"), on="rid").select("district", "kh")
     pkeys = _name_keys(reg, "pid", against=against)
-    counts = _name_counts(reg, unlisted)
+    counts = _name_counts(reg, unlisted, places)
     sizes = recs.group_by("district").len().sort("district")
     group = (sizes["len"].cum_sum() - sizes["len"]) // CHUNK_RECORDS
     chunk_of = sizes.select("district", _chunk=group)
@@ -1083,13 +1084,14 @@ def _asset_records(tanah: pl.DataFrame, kendaraan: pl.DataFrame, holder_min_age:
 
 
 def _repair_in_doubt(rep: pl.DataFrame, recs: pl.DataFrame, reg: pl.DataFrame,
-                     unlisted: pl.DataFrame) -> pl.DataFrame:
+                     places: pl.DataFrame) -> pl.DataFrame:
     """The records (`rid`) of `rep` (`rid`, `pid`: a NIK repaired onto one registry person) whose
     repair is in doubt: a person of a rejected registry row whose NIK could not be read, bearing
     the record's name or the person's, may hold the record (`_possible_holders`). That person's
     own NIK may be the record's, one digit from the neighbour's: such a record goes on to be
-    matched by name, where the same person holds it (`NAMESAKE_UNLISTED`)."""
-    ghosts = _unlisted_places(unlisted.filter(pl.col("nik").is_null()), reg)
+    matched by name, where the same person holds it (`NAMESAKE_UNLISTED`). `places`: the persons
+    of rejected rows (`_unlisted_places`)."""
+    ghosts = places.filter(pl.col("u_nik").is_null())
     if not rep.height or not ghosts.height:
         return pl.DataFrame(schema={"rid": pl.UInt32})
     rows = rep.join(recs.select("rid", "source", "key", "village", "r_rt", "r_rw", "born_by"), on="rid").join(
@@ -1121,7 +1123,8 @@ def _link_asset_records(
         .group_by("rid").agg(pl.col("pid").first(), n=pl.len())
         .filter(pl.col("n") == 1).drop("n")
     )
-    rep_ok = rep_ok.join(_repair_in_doubt(rep_ok, persons, reg, unlisted), on="rid", how="anti")
+    places = _unlisted_places(unlisted, reg)
+    rep_ok = rep_ok.join(_repair_in_doubt(rep_ok, persons, reg, places), on="rid", how="anti")
     nik_links = pl.concat([
         exact_ok.with_columns(method=pl.lit(NIK_EXACT)),
         rep_ok.with_columns(method=pl.lit(NIK_REPAIRED)),
@@ -1144,7 +1147,7 @@ def _link_asset_records(
     commonness = _elsewhere_share(
         persons.filter(pl.col("in_scope")), exact.filter("agrees"), reg, unknown
     )
-    names = _name_links(to_name, reg, idf, accept, review, margin, commonness, spent, unlisted)
+    names = _name_links(to_name, reg, idf, accept, review, margin, commonness, spent, unlisted, places)
 
     out = (
         recs.select("rid", "source", "row_number", "record_id", "npwp", "in_scope")
