@@ -13,25 +13,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def generator_fingerprint() -> str:
-    """Eight hex digits of the SHA-256 of the generator's sources and reference data."""
+def _fingerprint(files: list[Path]) -> str:
+    """Eight hex digits of the SHA-256 of the files' paths (in the project) and contents."""
     h = hashlib.sha256()
-    files = sorted((ROOT / "synth").glob("*.py")) + sorted((ROOT / "data" / "reference").glob("*"))
     for f in files:
         h.update(f.relative_to(ROOT).as_posix().encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:8]
 
 
+def generator_fingerprint() -> str:
+    """The fingerprint of the generator's sources and reference data."""
+    return _fingerprint(sorted((ROOT / "synth").glob("*.py")) + sorted((ROOT / "data" / "reference").glob("*")))
+
+
 def sources_fingerprint(*folders: str) -> str:
-    """Eight hex digits of the SHA-256 of the Python sources under `folders` (of the project):
-    what a benchmark derives from a set (validated frames, say) is kept under it, so that a change
-    of the code that derives it is never measured on frames the code before it made."""
-    h = hashlib.sha256()
-    for f in sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py")):
-        h.update(f.relative_to(ROOT).as_posix().encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()[:8]
+    """The fingerprint of the Python sources under `folders` (of the project): what a benchmark
+    derives from a set (validated frames, say) is kept under it, so that a change of the code
+    that derives it is never measured on frames the code before it made."""
+    return _fingerprint(sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py")))
 
 
 def set_dir(out: str | Path, persons: int, seed: int, prefix: str = "") -> Path:
