@@ -678,13 +678,13 @@ def test_stats_have_counts_only(regions):
 # --- parsers (properties) ---------------------------------------------------------------------
 
 
-def _one(expr_fn, value):
-    return pl.DataFrame({"v": [value]}, schema={"v": pl.String}).select(expr_fn(pl.col("v"))).item()
-
-
 def _each(expr_fn, values: list[str]) -> list:
-    """`_one` of each value, evaluated in one frame."""
+    """The expression on each value, evaluated in one frame."""
     return pl.DataFrame({"v": values}, schema={"v": pl.String}).select(expr_fn(pl.col("v"))).to_series().to_list()
+
+
+def _one(expr_fn, value):
+    return _each(expr_fn, [value])[0]
 
 
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
