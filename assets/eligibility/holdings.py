@@ -80,7 +80,9 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
     # The work is done on narrow frames (record key, link, household) and the record's columns are
     # joined back at the end: an uncertain record becomes one row per candidate household.
     # One lazy query, collected once: at regency scale an uncertain record's rows number millions,
-    # and every eager step would copy them once more.
+    # and every eager step would copy them once more. Collected by the in-memory engine: Polars'
+    # default, the streaming engine, returned it in 32 chunks, which slowed every later step over
+    # the holdings and took more memory (docs/performance.md).
     persons = persons.lazy()
     narrow = records.lazy().select("ROW_NUMBER", key, *([issued] if issued else [])).join(
         links.lazy(), left_on="ROW_NUMBER", right_on="row_number", how="inner"
@@ -136,7 +138,8 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
         nulls_last=True,
     ).unique(subset=["no_kk", key], keep="first", maintain_order=True).drop("_person")
     cols = list(records.columns) + held[2:]
-    return best.drop(key).join(records.lazy(), on="ROW_NUMBER", how="left", maintain_order="left").select(cols).collect()
+    return best.drop(key).join(records.lazy(), on="ROW_NUMBER", how="left", maintain_order="left").select(cols).collect(
+        engine="in-memory")
 
 
 def household_vehicles(kendaraan: pl.DataFrame, asset_links: pl.DataFrame, penduduk: pl.DataFrame, policy: Policy) -> pl.DataFrame:

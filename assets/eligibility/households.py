@@ -41,6 +41,7 @@ def age_at(birth: pl.Expr, load_date: date) -> pl.Expr:
 def build_members(penduduk: pl.DataFrame, load_date: date) -> pl.DataFrame:
     """The `members` frame: one row per living registry person."""
     # Lazy: only the columns kept are filtered and sorted, not a copy of every registry column.
+    # In memory: the streaming engine would return the members in many chunks (see holdings.py).
     return (
         penduduk.lazy()
         .filter(pl.col("STATUS") == HIDUP)
@@ -57,7 +58,7 @@ def build_members(penduduk: pl.DataFrame, load_date: date) -> pl.DataFrame:
         )
         .cast(MEMBERS_SCHEMA)
         .sort("no_kk", "nik")
-        .collect()
+        .collect(engine="in-memory")
     )
 
 
