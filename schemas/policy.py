@@ -97,6 +97,8 @@ class LinkThresholds:
     review: float
     margin: float
     holder_min_age: int = 18
+    # An uncertain record listing more candidates than this reviews none of them (0: no limit).
+    review_max_candidates: int = 0
 
 
 @dataclass(frozen=True)
@@ -344,14 +346,18 @@ def _parse(doc: Mapping[str, Any], file: str) -> Policy:
     r.no_unknown(doc, "", {"version", "links", "quarantine", "exclusion", "score", "decile", "programs", "reasons"})
     version = r.string(doc, "", "version")
 
-    lk = r.table(doc, "", "links", {"accept", "review", "margin", "holder_min_age"})
+    lk = r.table(doc, "", "links", {"accept", "review", "margin", "holder_min_age", "review_max_candidates"})
     accept = r.number(lk, "links", "accept", 0, 1, lo_open=True)
     review = r.number(lk, "links", "review", 0, 1, lo_open=True)
     margin = r.number(lk, "links", "margin", 0, 1, hi_open=True)
     if review >= accept:
         raise r.fail("links.review", "out of range: must be below links.accept")
     holder_min_age = r.integer(lk, "links", "holder_min_age", 0, 30)
-    links = LinkThresholds(accept, review, margin, holder_min_age)
+    # Optional, for policy files written before it: absent means no limit, the policy's own rule.
+    review_max_candidates = (
+        r.integer(lk, "links", "review_max_candidates", 0, None) if "review_max_candidates" in lk else 0
+    )
+    links = LinkThresholds(accept, review, margin, holder_min_age, review_max_candidates)
 
     q = r.table(doc, "", "quarantine", {"max_rate"})
     max_rate = r.number(q, "quarantine", "max_rate", 0, 1)

@@ -663,6 +663,27 @@ def test_ambiguous_record_reviews_every_candidate_household_it_would_exclude():
     check_invariants(res, w)
 
 
+def test_a_policy_can_let_records_with_too_many_candidates_review_nobody():
+    """`links.review_max_candidates`: a doubtful record listing more candidates than the policy
+    allows reviews none of them (and counts for none); one within it reviews as before."""
+    from dataclasses import replace
+
+    w = World()
+    a, b, c = w.family(1), w.family(2), w.family(3)
+    d, e = w.family(4), w.family(5)
+    w.vehicle(None, method="AMBIGUOUS", score=0.95, candidates=[a, b, c])
+    w.parcel(None, use="SAWAH", luas=9000, method="AMBIGUOUS", score=0.95, candidates=[d, e])
+    w.padding()
+    default = w.run()
+    assert {hh(default, k)["status"] for k in (1, 2, 3, 4, 5)} == {"REVIEW"}
+    capped = w.run(replace(POLICY, links=replace(POLICY.links, review_max_candidates=2)))
+    for k in (1, 2, 3):  # the car had three candidates: more than two
+        assert hh(capped, k)["status"] == "ELIGIBLE" and codes_of(capped, k) == set()
+    for k in (4, 5):  # the sawah had two: reviewed as before
+        assert hh(capped, k)["status"] == "REVIEW" and codes_of(capped, k) == {"UNCERTAIN_MATCH"}
+    check_invariants(capped, w)
+
+
 def test_uncertain_land_only_reviews_when_it_crosses_the_limit():
     w = World()
     a = w.family(1)

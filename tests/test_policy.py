@@ -29,6 +29,7 @@ def test_shipped_links_and_exclusions_equal_the_spec():
     assert p.version == "2026.11-default"
     assert (p.links.accept, p.links.review, p.links.margin) == (0.92, 0.80, 0.05)
     assert p.links.holder_min_age == 18  # not in policy.md: BPN's age of majority (docs/linkage.md)
+    assert p.links.review_max_candidates == 0  # no limit: every candidate it would exclude is reviewed
     assert p.quarantine_max_rate == 0.05
     ex = p.exclusions
     assert set(ex.state_employee_occupations) == {
@@ -152,6 +153,8 @@ BAD = [
     (_swap("review = 0.80", "review = 0.95"), "links.review"),
     (_swap("margin = 0.05", "margin = -0.1"), "links.margin"),
     (_swap("holder_min_age = 18", "holder_min_age = -1"), "links.holder_min_age"),
+    (_swap("review_max_candidates = 0", "review_max_candidates = -1"), "links.review_max_candidates"),
+    (_swap("review_max_candidates = 0", "review_max_candidates = 2.5"), "links.review_max_candidates"),
     (_swap("max_rate = 0.05", "max_rate = 2"), "quarantine.max_rate"),
     (_swap('"KERAMIK" = 8', '"KERAMIK" = -1'), "score.lantai.KERAMIK"),
     (_swap("{ from = 15, points = 8 },\n    { from = 30", "{ from = 31, points = 8 },\n    { from = 30"),
@@ -167,6 +170,13 @@ def test_bad_file_names_the_key(tmp_path, text, key):
     with pytest.raises(PolicyError) as err:
         load_policy(_write(tmp_path, text))
     assert f": {key}: " in str(err.value)
+
+
+def test_a_file_without_the_optional_candidate_cap_has_none(tmp_path):
+    p = load_policy(_write(tmp_path, _swap("review_max_candidates = 0", "")))
+    assert p.links.review_max_candidates == 0
+    assert load_policy(_write(tmp_path, _swap("review_max_candidates = 0", "review_max_candidates = 3"))
+                       ).links.review_max_candidates == 3
 
 
 def test_malformed_toml(tmp_path):

@@ -8,7 +8,8 @@ From `asset_links` (one row per typed tanah/kendaraan/rumah row):
   including) `links.accept`, or an `AMBIGUOUS` record. It is attributed to the household of every
   candidate (the candidate NIKs plus the linked NIK, if any), where it can only send the household
   to review. A candidate born after a certificate's issue date (`TGL_TERBIT`) cannot be the holder
-  it names and is not a candidate of that parcel.
+  it names and is not a candidate of that parcel. With `links.review_max_candidates` set, a record
+  listing more candidates than that is attributed to nobody.
 
 A holding of a person who moved out (`PINDAH`) counts for nobody; a deceased person's (`MATI`)
 still counts for the household. A parcel with several holders in one household counts once.
@@ -76,6 +77,7 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
     `candidate_count` and `certain` (Boolean), one row per (household, record key).
     """
     accept, review = policy.links.accept, policy.links.review
+    max_candidates = policy.links.review_max_candidates
     persons = _persons(penduduk)
     # The work is done on narrow frames (record key, link, household) and the record's columns are
     # joined back at the end: an uncertain record becomes one row per candidate household.
@@ -112,6 +114,8 @@ def _attribute(records: pl.DataFrame, links: pl.DataFrame, penduduk: pl.DataFram
             ).list.drop_nulls().list.unique()
         )
         .with_columns(candidate_count=pl.col("_cand").list.len().cast(pl.Int32))
+        # A policy may let a record with too many candidates to check review none of them.
+        .filter(pl.lit(True) if not max_candidates else pl.col("candidate_count") <= max_candidates)
         .drop("candidates")  # else every exploded row would carry the whole list
         .explode("_cand")
         .join(persons, left_on="_cand", right_on="person_nik", how="inner")
