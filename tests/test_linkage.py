@@ -415,6 +415,28 @@ def test_repair_needs_the_person_in_the_records_village():
     assert row(link(k=k), "kendaraan", "MH1AAA")["method"] == NIK_REPAIRED
 
 
+def test_a_namesake_one_digit_away_in_another_village_makes_two_agreeing_hits():
+    # Ratna lives in V2; a namesake one digit from her NIK lives in V3. The vehicle's NIK is one
+    # edit from both: the policy repairs onto exactly one agreeing NIK, so it is no repair, even
+    # though only one of them lives in the record's village. Names decide, and the record's
+    # NIK still rules out namesakes born on another date.
+    other = RATNA[:-2] + "29"
+    reg = pl.concat([REGISTRY, penduduk(person(other, KK6[:-2] + "99", "RATNA KUMALASARI",
+                                               village=V3))])
+    typo = RATNA[:-2] + "19"
+    assert sum(a != b for a, b in zip(typo, RATNA)) == 1 == sum(a != b for a, b in zip(typo, other))
+    k = kendaraan(vehicle("MH1AAA", "RATNA KUMALASARI", typo, KODE_WILAYAH=V2))
+    a = row(link(k=k, reg=reg), "kendaraan", "MH1AAA")
+    assert a["method"] != NIK_REPAIRED
+    assert (a["method"], a["nik"]) == (NAME_MATCH, RATNA)
+    # Alone, the same typo repairs (test_repair_needs_the_person_in_the_records_village).
+    assert row(link(k=k), "kendaraan", "MH1AAA")["method"] == NIK_REPAIRED
+    # Housing whose NO_KK is not in the registry: the head's NIK repairs the same way.
+    r = rumah(house("3510120101909998", "RATNA KUMALASARI", typo, KODE_WILAYAH=V2))
+    assert row(link(r=r, reg=reg), "rumah", "3510120101909998")["method"] == UNLINKED
+    assert row(link(r=r), "rumah", "3510120101909998")["method"] == NIK_REPAIRED
+
+
 def test_vehicle_rt_rw_that_differ_make_a_candidate_only():
     k = kendaraan(vehicle("MH1AAA", "BUDI SANTOSO", ALAMAT_PEMILIK="DUSUN KRAJAN RT 009 RW 008"),
                   vehicle("MH1AAB", "BUDI SANTOSO", ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))

@@ -433,8 +433,9 @@ def _nik_candidates(
     """Exact and repaired NIK hits of records (`rid`, `nik`, `nik_raw`, `key`, `toks`).
 
     Returns (exact, repaired): `exact` has `rid`, `pid`, `agrees` for every record whose NIK is a
-    registry NIK; `repaired` has `rid`, `pid` for every registry NIK one edit away from the
-    record's NIK (or raw text) whose name agrees, for records without an agreeing exact hit.
+    registry NIK; `repaired` has `rid`, `pid`, `home` (the person lives in the record's village)
+    for every registry NIK one edit away from the record's NIK (or raw text) whose name agrees,
+    for records without an agreeing exact hit.
     A registry NIK is strong evidence, so an exact hit needs its names to agree at `agree` (the
     review threshold); a repaired NIK is a guess, and the person one edit away may be another
     person whose own row was rejected, so its names must agree at `repair_agree` (the accept
@@ -466,10 +467,11 @@ def _nik_candidates(
         reg.select("pid", "nik"), on="nik"
     )
     hit_scored = _score_pairs(hits.select("rid", "pid"), recs, reg, idf, f"{part}/nik_repair")
+    # Every hit whose name agrees counts, wherever its person lives: a namesake one edit away in
+    # another village makes two agreeing hits, and the NIK alone no longer says who is meant.
     repaired = hit_scored.filter(
         (pl.col("name_score") >= repair_agree - EPS) & pl.col("rkey").is_not_null()
-        & (pl.col("r_village") == pl.col("p_village"))
-    ).select("rid", "pid")
+    ).select("rid", "pid", home=(pl.col("r_village") == pl.col("p_village")).fill_null(False))
     # An exact NIK whose name is a short form of the registry name (parts dropped or cut to
     # initials) agrees, unless a person one edit away from that NIK (a twin, a sibling born the
     # same day) has a name that agrees or is a short form too: then it stays a conflict.
@@ -1120,8 +1122,8 @@ def _link_asset_records(
     )
     rep_ok = (
         repaired.join(exact_ok, on="rid", how="anti").join(owned, on="rid", how="anti")
-        .group_by("rid").agg(pl.col("pid").first(), n=pl.len())
-        .filter(pl.col("n") == 1).drop("n")
+        .group_by("rid").agg(pl.col("pid").first(), pl.col("home").first(), n=pl.len())
+        .filter((pl.col("n") == 1) & pl.col("home")).drop("n", "home")
     )
     places = _unlisted_places(unlisted, reg)
     rep_ok = rep_ok.join(_repair_in_doubt(rep_ok, persons, reg, places), on="rid", how="anti")
@@ -1258,7 +1260,8 @@ def _link_housing(
     fb_exact = exact.filter("agrees").group_by("rid").agg(pl.col("pid").first())
     fb_rep = (
         repaired.join(fb_exact, on="rid", how="anti").group_by("rid")
-        .agg(pl.col("pid").first(), n=pl.len()).filter(pl.col("n") == 1).drop("n")
+        .agg(pl.col("pid").first(), pl.col("home").first(), n=pl.len())
+        .filter((pl.col("n") == 1) & pl.col("home")).drop("n", "home")
     )
     fallback = pl.concat([
         fb_exact.with_columns(f_method=pl.lit(NIK_EXACT)),
