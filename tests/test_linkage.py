@@ -418,8 +418,8 @@ def test_repair_needs_the_person_in_the_records_village():
 def test_a_namesake_one_digit_away_in_another_village_makes_two_agreeing_hits():
     # Ratna lives in V2; a namesake one digit from her NIK lives in V3. The vehicle's NIK is one
     # edit from both: the policy repairs onto exactly one agreeing NIK, so it is no repair, even
-    # though only one of them lives in the record's village. Names decide, and the record's
-    # NIK still rules out namesakes born on another date.
+    # though only one of them lives in the record's village. Names decide: in the record's
+    # village Ratna alone bears the name.
     other = RATNA[:-2] + "29"
     reg = pl.concat([REGISTRY, penduduk(person(other, KK6[:-2] + "99", "RATNA KUMALASARI",
                                                village=V3))])

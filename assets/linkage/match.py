@@ -1230,7 +1230,8 @@ def _link_housing(
             pl.col("p_kk") == pl.col("record_id")
         )
 
-    # Household found by NO_KK: identify the head among its members.
+    # Household found by NO_KK: identify the head among its members (membership, not the
+    # village, tells a repaired head apart).
     head_exact = in_kk(exact.filter("agrees")).group_by("rid").agg(h_nik=pl.col("p_nik").first())
     head_rep = (
         in_kk(repaired).group_by("rid").agg(h_nik=pl.col("p_nik").first(), n=pl.len())
