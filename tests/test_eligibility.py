@@ -727,11 +727,11 @@ def test_uncertain_parcels_pointing_at_one_household_alone_are_weighed_together(
     assert len(evs) == 2  # the two farmland parcels; the yard adds nothing to the area rule
     for ev in evs:
         assert "bidang ini dan 2 bidang lain yang hanya menunjuk KK ini" in ev["evidence"]
-        assert "total lahan pertanian 6000 m²" in ev["evidence"]
+        assert "total lahan pertanian 6.000 m²" in ev["evidence"]
     assert hh(res, 2)["status"] == "REVIEW" and codes_of(res, 2) == {"UNCERTAIN_MATCH"}
     ev = reasons_of(res, 2, "UNCERTAIN_MATCH")[0]
     assert "jika bidang ini milik KK" in ev["evidence"]
-    assert "total lahan pertanian 5500 m²" in ev["evidence"] and "2 kandidat" in ev["evidence"]
+    assert "total lahan pertanian 5.500 m²" in ev["evidence"] and "2 kandidat" in ev["evidence"]
     for k in (3, 4):
         assert hh(res, k)["status"] == "ELIGIBLE" and codes_of(res, k) == set(), k
 

@@ -21,7 +21,7 @@ OLD, NEW = "2026-10-01_35.10", "2026-11-01_35.10"
 def _component_rows(load_id: str) -> list[tuple]:
     values = {"luas_lantai_per_anggota": ("12.5", 4), "lantai": ("TANAH", 0), "listrik": ("PLN METERAN 900 VA", 6),
               "pekerjaan_kepala": ("BURUH HARIAN LEPAS", 1), "rasio_ketergantungan": ("1/2", 4),
-              "sepeda_motor": ("1", 3), "nilai_tanah": ("0", 0)}
+              "sepeda_motor": ("1", 3), "nilai_tanah": ("236592000", 8)}
     return [(load_id, KK, c, *values.get(c, ("-", 1))) for c in COMPONENTS]
 
 
@@ -91,6 +91,11 @@ def test_shows_members_components_decile_programs_and_every_reason(db):
     positions = [out.index(label) for label in labels]
     assert positions == sorted(positions)
     assert "PLN METERAN 900 VA" in out and "6 poin" in out
+    # numbers written as the family reads them; other values as stored
+    line = next(x for x in lines if x.strip().startswith(COMPONENT_LABELS["nilai_tanah"]))
+    assert "236.592.000" in line and line.endswith("8 poin")
+    assert "12,5" in next(x for x in lines if x.strip().startswith(COMPONENT_LABELS["luas_lantai_per_anggota"]))
+    assert "1/2" in out
     total = sum(r[4] for r in _component_rows(NEW))
     assert f"{total} poin" in out and f"Skor: {total}" in out
     assert "Desil: 3 dari 10" in out

@@ -24,6 +24,7 @@ from schemas.policy import Policy
 
 from assets.eligibility.holdings import AREA_PLACES, VALUE_PLACES, years_before
 from assets.eligibility.score import band_points
+from assets.text import number_text
 
 REASON_SCHEMA = {
     "no_kk": pl.String,
@@ -56,11 +57,6 @@ def _finding(frame: pl.DataFrame, code: str, source: str, evidence_id: pl.Expr, 
     )
 
 
-def _num(x: pl.Expr) -> pl.Expr:
-    """A number as text without a spurious decimal part."""
-    return pl.when(x == x.round(0)).then(x.round(0).cast(pl.Int64).cast(pl.String)).otherwise(x.round(2).cast(pl.String))
-
-
 def _owner_note() -> pl.Expr:
     return pl.when(pl.col("owner_status") == "MATI").then(pl.lit("; pemilik tercatat meninggal")).otherwise(pl.lit(""))
 
@@ -82,9 +78,9 @@ def _parcel_fact() -> pl.Expr:
     return pl.format(
         "{} {} m², NJOP Rp {}/m², nilai Rp {}",
         pl.col("PENGGUNAAN"),
-        _num(pl.col("LUAS_M2")),
-        pl.col("NJOP_PER_M2").cast(pl.String),
-        _num(pl.col("NILAI")),
+        number_text(pl.col("LUAS_M2")),
+        number_text(pl.col("NJOP_PER_M2")),
+        number_text(pl.col("NILAI")),
     )
 
 
@@ -187,7 +183,7 @@ def exclusion_findings(
         pl.col("value_rule") | (pl.col("area_rule") & pl.col("PENGGUNAAN").is_in(ex.agricultural_uses))
     )
     totals_text = pl.format(
-        "; total lahan pertanian {} m², total nilai tanah Rp {}", _num(pl.col("agri")), _num(pl.col("value"))
+        "; total lahan pertanian {} m², total nilai tanah Rp {}", number_text(pl.col("agri")), number_text(pl.col("value"))
     )
     out.append(
         _finding(
@@ -248,7 +244,7 @@ def exclusion_findings(
         "; jika {} milik KK: total lahan pertanian {} m², total nilai tanah Rp {}",
         pl.when(pl.col("together") == 0).then(pl.lit("bidang ini"))
         .otherwise(pl.format("bidang ini dan {} bidang lain yang hanya menunjuk KK ini", pl.col("together"))),
-        _num(pl.col("agri")), _num(pl.col("value")),
+        number_text(pl.col("agri")), number_text(pl.col("value")),
     )
     out.append(
         _finding(

@@ -15,8 +15,10 @@ import re
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from assets.publishing.exports import NIK_RE
+from assets.text import number_text
 from schemas.policy import COMPONENTS
 
 COMPONENT_LABELS = {
@@ -126,6 +128,16 @@ def explain_household(db_path: Path, no_kk: str, load_date: str | None = None) -
     return render(load_id, hh, members, components, reasons)
 
 
+def _shown_values(values: list) -> list[str]:
+    """Component values as the family reads them: numbers written the Indonesian way (`17,5`,
+    `236.592.000`), anything else as stored, `-` for none."""
+    text = pl.Series("v", [None if v is None else str(v) for v in values], dtype=pl.String)
+    shown = pl.select(
+        pl.coalesce(number_text(text.cast(pl.Float64, strict=False)), text, pl.lit("-"))
+    ).to_series()
+    return shown.to_list()
+
+
 def render(load_id: str, hh: tuple, members: list[tuple], components: list[tuple], reasons: list[tuple]) -> str:
     """The text of `explain_household` from the rows it read (masking happens here)."""
     (kk, wilayah, head_nik, head_name, n_members, score, desil, status, programs, version) = hh
@@ -150,11 +162,12 @@ def render(load_id: str, hh: tuple, members: list[tuple], components: list[tuple
         lines.append("  tidak dihitung (tidak ada anggota yang hidup atau tidak ada data survei rumah)")
     else:
         order = {name: i for i, name in enumerate(COMPONENTS)}
+        components = sorted(components, key=lambda c: (order.get(c[0], len(order)), c[0]))
         total = 0
-        for component, value, points in sorted(components, key=lambda c: (order.get(c[0], len(order)), c[0])):
+        for (component, _, points), value in zip(components, _shown_values([c[1] for c in components]), strict=True):
             total += points or 0
             label = COMPONENT_LABELS.get(component, component)
-            lines.append(f"  {label:<34} {mask_text(str(value) if value is not None else '-'):<34} {points:>4} poin")
+            lines.append(f"  {label:<34} {mask_text(value):<34} {points:>4} poin")
         lines.append(f"  {'Jumlah':<34} {'':<34} {total:>4} poin")
     lines.append(f"Skor: {score if score is not None else '-'}")
     lines.append(
