@@ -728,6 +728,7 @@ def test_uncertain_parcels_pointing_at_one_household_alone_are_weighed_together(
     for ev in evs:
         assert "bidang ini dan 2 bidang lain yang hanya menunjuk KK ini" in ev["evidence"]
         assert "total lahan pertanian 6.000 m²" in ev["evidence"]
+        assert ev["evidence"].endswith("kecocokan nama 0,85 di bawah ambang")
     assert hh(res, 2)["status"] == "REVIEW" and codes_of(res, 2) == {"UNCERTAIN_MATCH"}
     ev = reasons_of(res, 2, "UNCERTAIN_MATCH")[0]
     assert "jika bidang ini milik KK" in ev["evidence"]

@@ -108,7 +108,7 @@ def _uncertain_text(fact: pl.Expr, source: pl.Expr) -> pl.Expr:
         .then(pl.format("nama cocok, tetapi orang bernama sama dari desa atau daerah lain bisa jadi {}", holder))
         .when(pl.col("link_method") == "AMBIGUOUS")
         .then(pl.format("pemilik tidak dapat dipastikan di antara {} kandidat", pl.col("candidate_count")))
-        .otherwise(pl.format("kecocokan nama {} di bawah ambang", pl.col("link_score").round(2)))
+        .otherwise(pl.format("kecocokan nama {} di bawah ambang", number_text(pl.col("link_score"))))
     )
     return pl.format("{}; {}", fact, how)
 

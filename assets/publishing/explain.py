@@ -193,6 +193,6 @@ def render(load_id: str, hh: tuple, members: list[tuple], components: list[tuple
             how = METHOD_TEXT.get(method, method)
             score_word = "skor nama" if method in ("NAME_MATCH", "AMBIGUOUS") else "skor"
             lines.append(
-                f"      tautan: {method} ({how})" + ("" if link_score is None else f", {score_word} {link_score:.2f}")
+                f"      tautan: {method} ({how})" + ("" if link_score is None else f", {score_word} {link_score:.2f}".replace(".", ","))
             )
     return "\n".join(lines)
