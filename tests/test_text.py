@@ -30,6 +30,10 @@ def test_integers_and_nulls():
     assert _text([490_914_000, None, 5], pl.Int64) == ["490.914.000", None, "5"]
 
 
+def test_what_is_not_a_finite_number_has_no_text():
+    assert _text([float("nan"), float("inf"), float("-inf"), 1.5]) == [None, None, None, "1,5"]
+
+
 @given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False))
 def test_reads_back_as_the_number_to_the_cent(x):
     (text,) = _text([x])
