@@ -487,6 +487,16 @@ def _nik_candidates(
     return exact, repaired, spent
 
 
+def _sole_repair(repaired: pl.DataFrame) -> pl.DataFrame:
+    """`rid`, `pid` of the records repaired: exactly one agreeing hit among `repaired` (the
+    policy's "exactly one registry NIK whose name agrees", wherever its person lives), and that
+    person living in the record's village (`home`)."""
+    return (
+        repaired.group_by("rid").agg(pl.col("pid").first(), pl.col("home").first(), n=pl.len())
+        .filter((pl.col("n") == 1) & pl.col("home")).select("rid", "pid")
+    )
+
+
 # --- name linking ---------------------------------------------------------------------------------
 WHOLE, PAIR, TOKEN, CUT = 0, 1, 2, 3  # kinds of blocking key
 
@@ -1120,11 +1130,7 @@ def _link_asset_records(
     conflict = exact.filter(~pl.col("agrees")).select("rid").unique().with_columns(
         conflict=pl.lit(True)
     )
-    rep_ok = (
-        repaired.join(exact_ok, on="rid", how="anti").join(owned, on="rid", how="anti")
-        .group_by("rid").agg(pl.col("pid").first(), pl.col("home").first(), n=pl.len())
-        .filter((pl.col("n") == 1) & pl.col("home")).drop("n", "home")
-    )
+    rep_ok = _sole_repair(repaired.join(exact_ok, on="rid", how="anti").join(owned, on="rid", how="anti"))
     places = _unlisted_places(unlisted, reg)
     rep_ok = rep_ok.join(_repair_in_doubt(rep_ok, persons, reg, places), on="rid", how="anti")
     nik_links = pl.concat([
@@ -1259,11 +1265,7 @@ def _link_housing(
 
     # NO_KK not in the registry: the head's NIK (exact, else repaired) finds the household.
     fb_exact = exact.filter("agrees").group_by("rid").agg(pl.col("pid").first())
-    fb_rep = (
-        repaired.join(fb_exact, on="rid", how="anti").group_by("rid")
-        .agg(pl.col("pid").first(), pl.col("home").first(), n=pl.len())
-        .filter((pl.col("n") == 1) & pl.col("home")).drop("n", "home")
-    )
+    fb_rep = _sole_repair(repaired.join(fb_exact, on="rid", how="anti"))
     fallback = pl.concat([
         fb_exact.with_columns(f_method=pl.lit(NIK_EXACT)),
         fb_rep.with_columns(f_method=pl.lit(NIK_REPAIRED)),
