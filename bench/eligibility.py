@@ -143,7 +143,56 @@ def compare(pipeline: pl.DataFrame, ref: pl.DataFrame) -> dict:
     }
 
 
-def print_report(result: dict, reasons: pl.DataFrame, households: pl.DataFrame) -> None:
+def excess_review(pairs: pl.DataFrame, reasons: pl.DataFrame, truth_dir: Path, penduduk: pl.DataFrame) -> dict:
+    """Why households are in REVIEW that the reference decides: counts by cause.
+
+    `pairs` is `compare`'s frame (no_kk, status, ref_status). Of the households the pipeline sends to
+    REVIEW and the reference does not, one counts under
+
+    - `untold` when every land or vehicle record behind its `UNCERTAIN_MATCH` is one whose owner the
+      generator's truth says cannot be told apart from namesakes (the linkage issue requires those
+      to stay `AMBIGUOUS`, and the policy then sends every listed household with excluding evidence
+      to review); `untold_owner` of them are the true owner's household;
+    - `told_apart` when at least one such record could have been told apart;
+    - `rank` when its `UNCERTAIN_MATCH` is only its decile, which depends on other households'
+      uncertain assets;
+    - `other` when it has no `UNCERTAIN_MATCH`.
+    """
+    extra = pairs.filter((pl.col("status") == "REVIEW") & (pl.col("ref_status") != "REVIEW")).select("no_kk")
+    truth = pl.concat(
+        [
+            pl.read_csv(truth_dir / f"{source}.csv", infer_schema=False).select(
+                evidence_source=pl.lit(source),
+                evidence_id="record_id",
+                owner_nik="owner_nik",
+                told_apart=pl.col("identifiable") == "true",
+            )
+            for source in ("tanah", "kendaraan")
+        ]
+    ).join(penduduk.select(owner_nik="NIK", owner_kk="NO_KK"), on="owner_nik", how="left")
+    uncertain = reasons.filter(pl.col("code") == "UNCERTAIN_MATCH").join(extra, on="no_kk", how="semi")
+    records = (
+        uncertain.filter(pl.col("evidence_source").is_in(["tanah", "kendaraan"]))
+        # a NIB with two holders has two truth rows; the household is the owner's if either names it
+        .join(truth, on=["evidence_source", "evidence_id"], how="left")
+        .group_by("no_kk")
+        .agg(told_apart=pl.col("told_apart").any(), owner=(pl.col("owner_kk") == pl.col("no_kk")).any())
+    )
+    per = extra.join(records, on="no_kk", how="left").join(
+        uncertain.select("no_kk").unique().with_columns(uncertain=pl.lit(True)), on="no_kk", how="left"
+    )
+    untold = per.filter(pl.col("told_apart") == False)  # noqa: E712  (null: no such record)
+    return {
+        "beyond_reference": extra.height,
+        "untold": untold.height,
+        "untold_owner": untold.filter(pl.col("owner")).height,
+        "told_apart": per.filter(pl.col("told_apart")).height,
+        "rank": per.filter(pl.col("told_apart").is_null() & pl.col("uncertain")).height,
+        "other": per.filter(pl.col("uncertain").is_null()).height,
+    }
+
+
+def print_report(result: dict, reasons: pl.DataFrame, households: pl.DataFrame, excess: dict | None = None) -> None:
     n = result["households"]
     print(f"\nhouseholds: {n:,}")
     print(f"inclusion error (ELIGIBLE, reference not): {result['inclusion_errors']:>6,}  {result['inclusion_error']:.3%}")
@@ -152,6 +201,17 @@ def print_report(result: dict, reasons: pl.DataFrame, households: pl.DataFrame) 
     ref_reviews = sum(result["confusion"][(s, "REVIEW")] for s in STATUSES)
     print(f"  of which the reference reviews too:      {result['confusion'][('REVIEW', 'REVIEW')]:>6,}"
           f"  (reference review share {ref_reviews / n:.3%}: same registry and survey, true links)")
+    if excess is not None:
+        k = excess["beyond_reference"]
+        print(f"  beyond the reference:                    {k:>6,}  {k / n:.3%}, of which")
+        print(f"    only through records whose owner cannot be told apart (kept AMBIGUOUS):"
+              f" {excess['untold']:,} ({excess['untold'] / n:.3%}; the owner's own household in"
+              f" {excess['untold_owner']:,})")
+        print(f"    through a record whose owner could be told apart: {excess['told_apart']:,}"
+              f" ({excess['told_apart'] / n:.3%})")
+        print(f"    only through its decile, which others' uncertain assets could move: {excess['rank']:,}"
+              f" ({excess['rank'] / n:.3%})")
+        print(f"    without an uncertain match: {excess['other']:,}")
     print("\n" + "pipeline / reference".ljust(22) + "".join(f"{s:>10}" for s in STATUSES))
     for s in STATUSES:
         print(f"{s:<22}" + "".join(f"{result['confusion'][(s, r)]:>10,}" for r in STATUSES))
@@ -209,7 +269,8 @@ def main() -> int:
     ref = reference(extracts / "truth", frames, policy, load_date)
     print(f"reference on true links: {time.perf_counter() - t0:.1f} s")
     outcome = compare(frames["households"], ref.households)
-    print_report(outcome, frames["household_reasons"], frames["households"])
+    excess = excess_review(outcome["pairs"], frames["household_reasons"], extracts / "truth", frames["penduduk"])
+    print_report(outcome, frames["household_reasons"], frames["households"], excess)
     if outcome["missing"]:
         print(f"\nhouseholds missing on one side: {outcome['missing']}")
         return 1
