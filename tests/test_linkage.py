@@ -196,6 +196,21 @@ def test_nik_exact_when_the_names_agree_even_with_variants():
     assert (b["method"], b["nik"]) == (NIK_EXACT, SITI)
 
 
+def test_nik_exact_with_degrees_before_and_after_the_name():
+    """A dotted degree never takes the next word with it: "S.H. ALI" is Ali, not nobody."""
+    ali, kk = "3510121111700011", "3510120101900011"
+    reg = pl.concat([REGISTRY, penduduk(person(ali, kk, "ALI"))])
+    t = tanah(parcel("35101200000001", "S.H. Ali", ali),
+              parcel("35101200000002", "ALI S.PD. M.PD.", ali),
+              parcel("35101200000003", "ALI S.E. BIN ABU", ali),
+              parcel("35101200000004", "SITI AMINAH S.E. BT. KARTO", SITI))
+    links = link(t, reg=reg)
+    for nib, nik in (("35101200000001", ali), ("35101200000002", ali), ("35101200000003", ali),
+                     ("35101200000004", SITI)):
+        a = row(links, "tanah", nib)
+        assert (a["method"], a["nik"], a["score"], a["note"]) == (NIK_EXACT, nik, 1.0, None)
+
+
 def test_the_links_need_only_the_columns_listed_for_the_step_to_read():
     """The linkage step loads only `COLUMNS` of each extract; a column it uses but does not list
     would be read as empty, and the records below would link differently."""

@@ -35,6 +35,20 @@ from assets.linkage.names import (
     ("SITI AMINAH, A.MD.", "SITI AMINAH"),
     ("BUDI SANTOSO S.KOM.", "BUDI SANTOSO"),
     ("BUDI SANTOSO SE", "BUDI SANTOSO"),
+    # Degrees one after the other without a comma, and a degree in front: a dotted degree never
+    # takes the next word with it.
+    ("BUDI SANTOSO S.PD. M.PD.", "BUDI SANTOSO"),
+    ("ALI S.E. M.M.", "ALI"),
+    ("ALI S.H. M.H.", "ALI"),
+    ("SITI AMINAH S.PD. M.SI.", "SITI AMINAH"),
+    ("ALI S.KOM. M.KOM.", "ALI"),
+    ("ALI S.PD.I. M.PD.I.", "ALI"),
+    ("BUDI S.PD.I", "BUDI"),
+    ("SITI A.MD.KEB.", "SITI"),
+    ("S.H. ALI", "ALI"),
+    ("S.PD. BUDI", "BUDI"),
+    ("AHMAD S.PD. BIN ALI", "AHMAD"),
+    ("SITI S.E. BT. ALI", "SITI"),
     ("AHMAD BIN SALIM", "AHMAD"),
     ("SITI AMINAH BINTI KARTO WIRYO", "SITI AMINAH"),
     ("MOH. ALI", "MUHAMMAD ALI"),
@@ -141,7 +155,8 @@ any_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs
 title_before = st.sampled_from(["", "H. ", "HJ. ", "DRS. ", "DRA. ", "IR. ", "DR. ", "PROF. ",
                                 "PROF. DR. ", "DRS. H. ", "Ir. H. "])
 title_after = st.sampled_from(["", ", S.PD.", ", S.E.", ", S.H.", ", A.MD.", ", S.KOM.",
-                               " S.Pd", ", S.E., M.M.", ", M.SI", " S.H."])
+                               " S.Pd", ", S.E., M.M.", ", M.SI", " S.H.", " S.PD. M.PD.",
+                               " S.E. M.M.", " S.H. M.H.", " S.Pd.I. M.Pd.I."])
 
 
 def _mess_case_space(s: str, flips: list[bool], extra: int) -> str:
@@ -184,6 +199,9 @@ def test_bin_binti_drops_the_patronymic(name, father):
     for word in ("BIN", "BINTI", "bin", "Binti"):
         assert normalise_name(f"{name} {word} {father}") == name
         assert patronymic(f"{name} {word} {father}") == father
+        # a degree between the name and the patronymic
+        assert normalise_name(f"{name} S.PD. {word} {father}") == name
+        assert normalise_name(f"{name} S.E. {word}. {father}") == name
 
 
 @settings(max_examples=120, deadline=None)

@@ -38,15 +38,17 @@ def _alt(items: tuple[str, ...]) -> str:
     return "|".join(sorted(set(items), key=len, reverse=True))
 
 
+# A specialisation after the degree (S.Pd.I, A.Md.Keb) follows its dot without a space: across a
+# space the next word is the next degree ("S.PD. M.PD."), BIN, or a name part ("S.H. ALI").
 _DOTTED_DEGREES = (
-    rf"\bS\.\s?(?:{_alt(_S_DEGREES)})(?:\.\s?[A-Z]{{1,4}})?\.?(?:\b|$)"
-    rf"|\bA\.\s?(?:{_alt(_A_DEGREES)})(?:\.\s?[A-Z]{{1,4}})?\.?(?:\b|$)"
+    rf"\bS\.\s?(?:{_alt(_S_DEGREES)})(?:\.[A-Z]{{1,4}})?\.?(?:\b|$)"
+    rf"|\bA\.\s?(?:{_alt(_A_DEGREES)})(?:\.[A-Z]{{1,4}})?\.?(?:\b|$)"
     rf"|\bD\.\s?(?:I|II|III|IV)\.?(?:\b|$)"
 )
 # Master's degrees (M.Pd, M.Si...) collide with "M." for Muhammad, so they are removed only at
 # the end of the name and after a name: "M. HI" alone is Muhammad Hi, "H. M. SI" is Haji
 # Muhammad Si (the titles in front are set aside first, `_FRONT_TITLES_RE`), "BUDI M.SI" is Budi.
-_DOTTED_MASTERS = rf"(\S)\s+M\.\s?(?:{_alt(_M_DEGREES)})\.?\s*$"
+_DOTTED_MASTERS = rf"(\S)\s+M\.\s?(?:{_alt(_M_DEGREES)})(?:\.[A-Z]{{1,4}})?\.?\s*$"
 
 # Titles and degrees written without dots, removed wherever they stand as a whole word. Only
 # tokens that are never a name part in Indonesia are here.
