@@ -25,8 +25,11 @@ from schemas import codes, rules
 from schemas.nik import nik_is_valid_as_stored
 
 LEVELS = ("PROVINSI", "KABUPATEN", "KECAMATAN", "DESA")
-VILLAGE_PATTERN = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
-KODE_PATTERN = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$"
+# extracts.md: regencies are 01-69, cities 71-99; villages start with 1 (kelurahan) or 2 (desa).
+_REGENCY = r"(?:0[1-9]|[1-6][0-9]|7[1-9]|[89][0-9])"
+_VILLAGE = r"[12][0-9]{3}"
+VILLAGE_PATTERN = rf"^[0-9]{{2}}\.{_REGENCY}\.[0-9]{{2}}\.{_VILLAGE}$"
+KODE_PATTERN = rf"^[0-9]{{2}}(\.{_REGENCY}(\.[0-9]{{2}}(\.{_VILLAGE})?)?)?$"
 NO_KK_PATTERN = r"^[0-9]{16}$"
 NIB_PATTERN = r"^[0-9]{14}$"
 NPWP_PATTERN = r"^[0-9]{15}$"

@@ -520,7 +520,10 @@ def test_rt_rw_padded(regions):
 @pytest.mark.parametrize(("name", "base"), [
     ("penduduk", PERSON), ("tanah", PARCEL), ("kendaraan", VEHICLE), ("rumah", HOUSE)])
 @pytest.mark.parametrize("code", ["35.10.12.2099", "35.10.99.2001", "35.10.12", "3510.12.2001",
-                                  "99.01.01.2001"])
+                                  "99.01.01.2001",
+                                  # regencies are 01-69, cities 71-99; villages start with 1 or 2
+                                  "35.00.00.0000", "35.00.01.2001", "35.70.01.2001",
+                                  "35.09.01.3001", "35.09.01.0001"])
 def test_unknown_region_rejects(regions, name, base, code):
     result = run(name, [{**base, "KODE_WILAYAH": code}], regions)
     assert findings(result) == [(1, "KODE_WILAYAH", rules.UNKNOWN_REGION, rules.ROW_REJECTED)]
@@ -586,11 +589,18 @@ def test_wilayah(regions):
     result = validate_wilayah(raw([{"KODE": "35", "NAMA": "JAWA TIMUR"},
                                    {"KODE": "35.1", "NAMA": "X"},
                                    {"KODE": "35.10", "NAMA": None},
-                                   {"KODE": "35", "NAMA": "JAWA TIMUR"}], "wilayah"))
+                                   {"KODE": "35", "NAMA": "JAWA TIMUR"},
+                                   {"KODE": "35.00", "NAMA": "X"},
+                                   {"KODE": "35.70", "NAMA": "X"},
+                                   {"KODE": "35.10.12.0001", "NAMA": "X"},
+                                   {"KODE": "35.10.12.3001", "NAMA": "X"},
+                                   {"KODE": "35.79", "NAMA": "KOTA BATU"},
+                                   {"KODE": "35.10.12.1001", "NAMA": "X"}], "wilayah"))
     assert findings(result) == [
         (2, "KODE", rules.UNKNOWN_REGION, rules.ROW_REJECTED),
         (3, "NAMA", rules.REQUIRED_MISSING, rules.ROW_REJECTED),
         (4, "KODE", rules.DUPLICATE_IDENTICAL, rules.ROW_REJECTED),
+        *[(row, "KODE", rules.UNKNOWN_REGION, rules.ROW_REJECTED) for row in (5, 6, 7, 8)],
     ]
 
 
