@@ -364,6 +364,19 @@ def test_impossible_dates_reject_the_row(regions, name, base, column, text, rule
     assert result.frame.height == 0
 
 
+@pytest.mark.parametrize(("text", "rule"), [
+    ("2090", rules.DATE_IMPOSSIBLE), ("1850", rules.DATE_IMPOSSIBLE),
+    ("dua ribu", rules.NUMBER_UNPARSEABLE),
+])
+def test_an_impossible_build_year_drops_the_year_and_keeps_the_car(regions, text, rule):
+    """TAHUN_BUAT is a year no rule reads; the car still counts (docs/dirt.md)."""
+    car = {**VEHICLE, "JENIS_KENDARAAN": "MOBIL PENUMPANG", "TAHUN_BUAT": text}
+    result = run("kendaraan", [car, VEHICLE | {"NO_RANGKA": "MH2"}], regions)
+    assert findings(result) == [(1, "TAHUN_BUAT", rule, rules.VALUE_DROPPED)]
+    assert result.frame["TAHUN_BUAT"].to_list() == [None, 2015]
+    assert result.frame["JENIS_KENDARAAN"].to_list() == ["MOBIL PENUMPANG", "SEPEDA MOTOR"]
+
+
 @pytest.mark.parametrize(("name", "base", "column"), [
     ("penduduk", PERSON, "TGL_LHR"), ("tanah", PARCEL, "TGL_TERBIT"),
     ("rumah", HOUSE, "TGL_PENDATAAN"),
