@@ -119,6 +119,20 @@ def test_latest_view_shows_only_newest_load(tmp_path):
     assert con.execute("SELECT status FROM mart.households_latest").fetchall() == [("REVIEW",)]
 
 
+def test_latest_is_the_load_published_last_among_loads_of_one_date(tmp_path):
+    """`finished_at` is when the load was published (under the writer lock), not when the step
+    prepared it: two loads of one date that wait on each other are ordered as they were published."""
+    db = tmp_path / "w.duckdb"
+    early = _load(date(2026, 1, 1), scope="35.10") | {"finished_at": datetime(2030, 1, 1, tzinfo=timezone.utc)}
+    late = _load(date(2026, 1, 1), scope="35.09") | {"finished_at": datetime(2020, 1, 1, tzinfo=timezone.utc)}
+    publish_warehouse(db, early, _tables(_households({"1" * 16: ("ELIGIBLE", 2, NIK_A)})))
+    publish_warehouse(db, late, _tables(_households({"2" * 16: ("REVIEW", 2, NIK_B)})))
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT no_kk, status FROM mart.households_latest").fetchall() == [("2" * 16, "REVIEW")]
+    first, second = con.execute("SELECT finished_at FROM mart.loads ORDER BY scope DESC").fetchall()
+    assert datetime(2025, 1, 1, tzinfo=timezone.utc) < first[0] < second[0] < datetime(2029, 1, 1, tzinfo=timezone.utc)
+
+
 def test_changes_between_loads(tmp_path):
     db = tmp_path / "w.duckdb"
     kk1, kk2, kk3, kk4, kk_new, kk_moved = "1" * 16, "2" * 16, "3" * 16, "4" * 16, "5" * 16, "6" * 16

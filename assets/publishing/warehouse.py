@@ -19,6 +19,7 @@ import os
 import shutil
 from collections.abc import Mapping
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -371,10 +372,11 @@ def publish_warehouse(
 
     `load` holds the columns of `mart.loads`; `tables` the frames of the other tables except
     `eligibility_changes`, which is computed here against the previous published load of the same
-    scope. Returns row counts per table. Replaces the load's rows if it was published before.
-    DuckDB works within `memory_limit` (its default is 80 % of the machine's memory, beside the
-    frames the load already holds), spilling to a folder next to the database, and on `threads`
-    threads (default: DuckDB's, one per core).
+    scope. `finished_at` is set here, to the time the load's rows are all written. Returns row
+    counts per table. Replaces the load's rows if it was published before. DuckDB works within
+    `memory_limit` (its default is 80 % of the machine's memory, beside the frames the load already
+    holds), spilling to a folder next to the database, and on `threads` threads (default: DuckDB's,
+    one per core).
     """
     db_path = Path(db_path)
     load_id = load["load_id"]
@@ -413,6 +415,10 @@ def publish_warehouse(
                     changes = con.sql(CHANGES_SQL, params=params).pl()
                     _insert(con, "eligibility_changes", changes, load_id)
                     counts["eligibility_changes"] = changes.height
+                # Published now, under the writer lock: loads that waited on each other are
+                # ordered as they were published, whenever their steps prepared them.
+                con.execute("UPDATE mart.loads SET finished_at = ? WHERE load_id = ?",
+                            [datetime.now(timezone.utc), load_id])
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
