@@ -167,6 +167,22 @@ def test_loads_of_two_scopes_on_one_date_keep_each_others_regencies(tmp_path):
     assert not list(tmp_path.glob(".tmp-*"))
 
 
+def test_an_export_killed_between_its_renames_leaves_the_previous_export_to_the_next(tmp_path):
+    """Killed after moving the complete folder aside and before putting the new one in place: the
+    next export puts the previous one back first, so other scopes' regencies are not lost."""
+    a, b = "2026-11-01_35.10", "2026-11-01_35.99"
+    folder = tmp_path / "2026-11-01"
+    _export(tmp_path, a, ["35.10"], [(KK_KNOWN, "35.10.15.2004", "ELIGIBLE")])
+    a_files = _files(folder)
+    folder.rename(tmp_path / ".tmp-old-2026-11-01-999999")  # where the kill leaves it
+    (tmp_path / ".tmp-2026-11-01-999999").mkdir()  # and the new, unfinished one
+    _export(tmp_path, b, ["35.99"], [("3599120101200001", "35.99.12.2001", "ELIGIBLE")])
+    assert verify_manifest(folder) == []
+    assert {p: v for p, v in _files(folder).items() if p.startswith("kode_kabupaten=3510/")} == a_files
+    assert {p.split("/")[0] for p in _files(folder)} == {"kode_kabupaten=3510", "kode_kabupaten=3599"}
+    assert not list(tmp_path.glob(".tmp-*"))
+
+
 def _load_row(load_id: str) -> dict:
     row = {"load_id": load_id, "load_date": date(2026, 11, 1), "scope": "35.10", "policy_version": "p",
            "schema_version": "1", "started_at": datetime(2026, 11, 1, tzinfo=timezone.utc),

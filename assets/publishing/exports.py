@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -173,7 +174,13 @@ def write_exports(
     written = set(districts["kode_kabupaten"].to_list())
     own = {f"kode_kabupaten={r.replace('.', '')}" for r in written | set(scope or [])}
     with _export_lock(exports_root):
-        # left by an export killed half way (we hold the lock: none is in use)
+        # Left by an export killed half way (we hold the lock: none is in use). A complete export
+        # moved aside (`.tmp-old-<date>-<pid>`) whose date folder is missing was killed between its
+        # two renames: it is put back, so the regencies of other scopes it holds are carried on.
+        for stale in sorted(exports_root.glob(".tmp-old-*")):
+            match = re.fullmatch(r"\.tmp-old-(\d{4}-\d{2}-\d{2})-\d+", stale.name)
+            if match and not (exports_root / match.group(1)).exists():
+                os.rename(stale, exports_root / match.group(1))
         for stale in exports_root.glob(".tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
         final = exports_root / load_date
