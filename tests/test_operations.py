@@ -303,6 +303,12 @@ def test_a_sharp_fall_of_the_link_rate_against_the_previous_load_blocks_publicat
         check = _checks(second)["link_rate_stable"]
         assert not check.passed and "tanah" in check.description and "2026-11-01" in check.description
         assert not second.success and "warehouse" not in _materialized(second)
+        # the blocked load is no baseline: the same fault delivered again is compared with the
+        # last published load, and blocked again
+        again = _run(broken, tmp_path / "2b", instance, "2027-01-01")
+        check = _checks(again)["link_rate_stable"]
+        assert not check.passed and "2026-11-01" in check.description
+        assert not again.success and "warehouse" not in _materialized(again)
         # the same delivery, once checked by a person, goes through with a looser threshold
         third = _run(broken, tmp_path / "3", instance, "2026-12-01", max_link_rate_drop=1.0)
         assert third.success, _checks(third)

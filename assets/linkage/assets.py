@@ -63,7 +63,9 @@ def _previous_link_rates(
     context: dg.AssetCheckExecutionContext, scope: str, load_date: str
 ) -> tuple[str, dict[str, float]] | None:
     """The load date and link rates of the previous load of the same scope: the latest materialization
-    in the instance's history with an earlier load date (reruns of the same date are not compared)."""
+    in the instance's history with an earlier load date (reruns of the same date are not compared),
+    of a run that succeeded. A run stopped by a blocking check published nothing and is no
+    baseline: the same fault delivered again would otherwise be compared with itself and pass."""
     records = context.instance.fetch_materializations(dg.AssetKey("asset_links"), limit=200).records
     best: tuple[str, dict[str, float]] | None = None
     for record in records:  # newest first
@@ -75,6 +77,9 @@ def _previous_link_rates(
             continue
         earlier = str(meta["load_date"].value)
         if earlier >= load_date or (best is not None and earlier <= best[0]):
+            continue
+        run = context.instance.get_run_by_id(record.run_id)
+        if run is None or run.status != dg.DagsterRunStatus.SUCCESS:
             continue
         best = (earlier, {k[len(LINK_RATE):]: float(v.value) for k, v in meta.items() if k.startswith(LINK_RATE)})
     return best
