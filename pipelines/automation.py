@@ -176,7 +176,7 @@ def build_load_schedule(cron: str | None = None, job_name: str = "load") -> dg.S
     def load_schedule(context: dg.ScheduleEvaluationContext):
         from pipelines.resources import PerlinsosSettings
 
-        folder = Path(PerlinsosSettings.from_env().extracts_dir)
+        folder = PerlinsosSettings().extracts
         missing = missing_files(folder) if folder.is_dir() else ["the folder itself"]
         if missing:
             return dg.SkipReason(f"extract folder {folder} is not complete: missing {', '.join(missing)}")

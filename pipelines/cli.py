@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--extracts", required=True, help="folder with penduduk, tanah, kendaraan, rumah, wilayah")
     load.add_argument("--warehouse", default=default_wh, help="DuckDB file to publish into (default: %(default)s)")
     load.add_argument("--exports", default=default_ex, help="folder for district exports (default: %(default)s)")
-    load.add_argument("--load-date", help="override the load date (YYYY-MM-DD); default load.json, else today")
+    load.add_argument("--load-date", help="override the load date (YYYY-MM-DD); default $PERLINSOS_LOAD_DATE, else load.json, else today")
     load.add_argument("--policy", help="policy file (default: data/policy.toml or $PERLINSOS_POLICY)")
     load.add_argument("--work", help="folder for intermediate files (default: beside the warehouse)")
     load.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step logs")

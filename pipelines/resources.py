@@ -70,39 +70,74 @@ def load_run_config(
 class PerlinsosSettings(dg.ConfigurableResource):
     """Where a load reads its extracts and writes its outputs.
 
-    Defaults come from the environment (PERLINSOS_EXTRACTS, PERLINSOS_WAREHOUSE, PERLINSOS_EXPORTS,
-    PERLINSOS_POLICY, PERLINSOS_LOAD_DATE), so runs started from the UI use the same paths as
-    `perlinsos load`; a run's config may override each of them.
+    A field left empty (or unset, for the two thresholds) takes its value from the environment when
+    the run reads it: PERLINSOS_EXTRACTS, PERLINSOS_WAREHOUSE, PERLINSOS_EXPORTS, PERLINSOS_POLICY,
+    PERLINSOS_LOAD_DATE, PERLINSOS_MIN_VALID_NIK_SHARE, PERLINSOS_MAX_LINK_RATE_DROP, else the
+    project's default. So a run's config sets only what differs (a landed folder's `extracts_dir`),
+    and runs started from the UI use the same paths as `perlinsos load`. Read the values through
+    the properties (`extracts`, `warehouse`, `exports`, `policy_file`, `nik_share_floor`,
+    `link_drop_limit`, `load_date_override()`), never the raw fields.
 
     Two thresholds of the blocking checks live here, so that a data engineer who has verified a
     delivery can rerun it with a looser value in the run's config: `min_valid_nik_share` (share of
-    penduduk rows with a valid NIK; PERLINSOS_MIN_VALID_NIK_SHARE) and `max_link_rate_drop` (largest
-    fall of a source's link rate against the previous load of the same scope, as a share, e.g. 0.10
-    = ten points; PERLINSOS_MAX_LINK_RATE_DROP).
+    penduduk rows with a valid NIK) and `max_link_rate_drop` (largest fall of a source's link rate
+    against the previous load of the same scope, as a share, e.g. 0.10 = ten points).
     """
 
-    extracts_dir: str
-    warehouse_path: str
-    exports_dir: str
+    extracts_dir: str = ""
+    warehouse_path: str = ""
+    exports_dir: str = ""
     policy_path: str = ""
     load_date: str = ""  # YYYY-MM-DD; empty = load.json's date, else the run's date
-    min_valid_nik_share: float = DEFAULT_MIN_VALID_NIK_SHARE
-    max_link_rate_drop: float = DEFAULT_MAX_LINK_RATE_DROP
+    min_valid_nik_share: float | None = None
+    max_link_rate_drop: float | None = None
 
     @classmethod
     def from_env(cls) -> "PerlinsosSettings":
+        """Every field filled from the environment, as the UI's Launchpad shows it."""
+        s = cls()
         return cls(
-            extracts_dir=_env(ENV_EXTRACTS, str(PROJECT_ROOT / "data" / "sample")),
-            warehouse_path=_env(ENV_WAREHOUSE, str(PROJECT_ROOT / "warehouse" / "perlinsos.duckdb")),
-            exports_dir=_env(ENV_EXPORTS, str(PROJECT_ROOT / "exports")),
-            policy_path=_env(ENV_POLICY, ""),
+            extracts_dir=str(s.extracts),
+            warehouse_path=str(s.warehouse),
+            exports_dir=str(s.exports),
+            policy_path=str(s.policy_file or ""),
             load_date=_env(ENV_LOAD_DATE, ""),
-            min_valid_nik_share=float(_env(ENV_MIN_VALID_NIK_SHARE, str(DEFAULT_MIN_VALID_NIK_SHARE))),
-            max_link_rate_drop=float(_env(ENV_MAX_LINK_RATE_DROP, str(DEFAULT_MAX_LINK_RATE_DROP))),
+            min_valid_nik_share=s.nik_share_floor,
+            max_link_rate_drop=s.link_drop_limit,
         )
 
+    @property
+    def extracts(self) -> Path:
+        return Path(self.extracts_dir or _env(ENV_EXTRACTS, str(PROJECT_ROOT / "data" / "sample")))
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(self.warehouse_path or _env(ENV_WAREHOUSE, str(PROJECT_ROOT / "warehouse" / "perlinsos.duckdb")))
+
+    @property
+    def exports(self) -> Path:
+        return Path(self.exports_dir or _env(ENV_EXPORTS, str(PROJECT_ROOT / "exports")))
+
+    @property
+    def policy_file(self) -> Path | None:
+        path = self.policy_path or _env(ENV_POLICY, "")
+        return Path(path) if path else None
+
+    @property
+    def nik_share_floor(self) -> float:
+        if self.min_valid_nik_share is not None:
+            return self.min_valid_nik_share
+        return float(_env(ENV_MIN_VALID_NIK_SHARE, str(DEFAULT_MIN_VALID_NIK_SHARE)))
+
+    @property
+    def link_drop_limit(self) -> float:
+        if self.max_link_rate_drop is not None:
+            return self.max_link_rate_drop
+        return float(_env(ENV_MAX_LINK_RATE_DROP, str(DEFAULT_MAX_LINK_RATE_DROP)))
+
     def load_date_override(self) -> date | None:
-        return date.fromisoformat(self.load_date) if self.load_date else None
+        text = self.load_date or _env(ENV_LOAD_DATE, "")
+        return date.fromisoformat(text) if text else None
 
 
 def release_finished_steps() -> None:

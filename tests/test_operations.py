@@ -65,6 +65,63 @@ def test_a_complete_folder_starts_one_load_of_that_folder(tmp_path, monkeypatch)
     assert run.run_key in json.loads(cursor)
 
 
+def _job(name: str) -> dg.JobDefinition:
+    from pipelines.definitions import build_defs
+
+    return build_defs("in_process").resolve_job_def(name)
+
+
+def test_the_sensors_run_config_is_accepted_and_sets_only_the_folder(tmp_path, monkeypatch):
+    """A run config names only what differs; every other setting comes from the environment."""
+    monkeypatch.setenv("PERLINSOS_WORK", str(tmp_path / "work"))
+    landing = tmp_path / "landing"
+    _folder(landing, "2026-11-01_35.10")
+    runs, _, _ = _requests(build_landing_sensor(str(landing)))
+    for job in ("load", "load_regency", "load_scope"):
+        dg.validate_run_config(_job(job), runs[0].run_config)  # raises when a required entry is missing
+
+
+def test_settings_left_out_of_a_run_config_come_from_the_environment(tmp_path, monkeypatch):
+    from pipelines.resources import PerlinsosSettings
+
+    monkeypatch.setenv("PERLINSOS_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("PERLINSOS_EXPORTS", str(tmp_path / "exports"))
+    monkeypatch.setenv("PERLINSOS_MIN_VALID_NIK_SHARE", "0.5")
+    monkeypatch.setenv("PERLINSOS_MAX_LINK_RATE_DROP", "0.25")
+    monkeypatch.setenv("PERLINSOS_LOAD_DATE", "2026-10-01")
+    partial = PerlinsosSettings(extracts_dir=str(tmp_path / "folder"))
+    assert partial.extracts == tmp_path / "folder"
+    assert (partial.warehouse, partial.exports) == (tmp_path / "w.duckdb", tmp_path / "exports")
+    assert (partial.nik_share_floor, partial.link_drop_limit) == (0.5, 0.25)
+    assert str(partial.load_date_override()) == "2026-10-01"
+    # a value in the run's config wins over the environment
+    strict = PerlinsosSettings(min_valid_nik_share=1.0, max_link_rate_drop=0.0, load_date="2026-11-01")
+    assert (strict.nik_share_floor, strict.link_drop_limit) == (1.0, 0.0)
+    assert str(strict.load_date_override()) == "2026-11-01"
+    # what the Launchpad shows: every field filled from the environment
+    shown = PerlinsosSettings.from_env()
+    assert (shown.warehouse_path, shown.min_valid_nik_share) == (str(tmp_path / "w.duckdb"), 0.5)
+
+
+def test_the_run_configs_of_the_operations_guide_are_accepted():
+    """Every YAML run config in docs/operations.md validates against the jobs it is meant for."""
+    import yaml
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "operations.md").read_text()
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.lstrip().startswith("resources:")]
+    assert blocks
+    for block in blocks:
+        config = yaml.safe_load(block)
+        for job in ("load", "load_regency", "load_scope"):
+            dg.validate_run_config(_job(job), config)
+    # the partial configs the guide describes in words
+    for config in ({"resources": {"settings": {"config": {"max_link_rate_drop": 1.0}}}},
+                   {"resources": {"settings": {"config": {"extracts_dir": "/x"}},
+                                  "io_manager": {"config": {"base_dir": "/w/x"}}}}):
+        for job in ("load", "load_regency", "load_scope"):
+            dg.validate_run_config(_job(job), config)
+
+
 def test_a_half_copied_folder_starts_nothing(tmp_path):
     landing = tmp_path / "landing"
     _folder(landing, "no_marker", marker=False)

@@ -28,7 +28,7 @@ def read_with_metadata(context: dg.AssetExecutionContext, settings: PerlinsosSet
     """Read one extract of the delivery; warn of extra columns and blank lines; the read's metadata
     (file name, SHA-256, data rows, blank lines skipped, seconds). No row's content is in it."""
     started = time.perf_counter()
-    raw = read_extract(Path(settings.extracts_dir), name)
+    raw = read_extract(settings.extracts, name)
     if raw.extra_columns:
         context.log.warning(f"{raw.path.name}: extra columns ignored: {', '.join(raw.extra_columns)}")
     if raw.blank_lines:
@@ -75,7 +75,7 @@ ingest_assets = [_ingest_asset(name) for name in EXTRACTS if name not in PARTITI
 
 @dg.asset(group_name=GROUP, description="The eligibility policy of this load (data/policy.toml by default).")
 def policy(settings: PerlinsosSettings):
-    pol = load_policy(Path(settings.policy_path) if settings.policy_path else None)
+    pol = load_policy(settings.policy_file)
     return dg.Output(pol, metadata={"policy_version": pol.version})
 
 
@@ -85,7 +85,7 @@ def policy(settings: PerlinsosSettings):
     "regencies of wilayah.csv), its load_id and start time.",
 )
 def load_info(settings: PerlinsosSettings, wilayah: pl.DataFrame) -> dg.Output[dict]:
-    info = read_load_info(Path(settings.extracts_dir))
+    info = read_load_info(settings.extracts)
     load_date = settings.load_date_override() or info.load_date or date.today()
     if info.scope:
         regencies = sorted(s.strip() for s in info.scope.split("+") if s.strip())

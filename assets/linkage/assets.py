@@ -102,13 +102,13 @@ def link_rate_stable(
 ) -> dg.AssetCheckResult:
     current = link_rates(asset_links, policy.links.accept)
     found = _previous_link_rates(context, load_info["scope"], load_info["load_date"].isoformat())
-    meta: dict = {"max_drop": settings.max_link_rate_drop, **{f"{LINK_RATE}{k}": v for k, v in current.items()}}
+    meta: dict = {"max_drop": settings.link_drop_limit, **{f"{LINK_RATE}{k}": v for k, v in current.items()}}
     if found is None:
         return dg.AssetCheckResult(
             passed=True, description="no earlier load of this scope to compare with", metadata=meta
         )
     previous_date, previous = found
-    drops = link_rate_drops(current, previous, settings.max_link_rate_drop)
+    drops = link_rate_drops(current, previous, settings.link_drop_limit)
     meta["previous_load_date"] = previous_date
     meta.update({f"previous_{LINK_RATE}{k}": v for k, v in previous.items()})
     return dg.AssetCheckResult(

@@ -67,7 +67,7 @@ def warehouse(
     started = time.perf_counter()
     row = load_row(load_info, policy.version, extract_files, quarantine)
     counts = publish_warehouse(
-        Path(settings.warehouse_path),
+        settings.warehouse,
         row,
         {
             "households": households.select([c for c in table_columns("households") if c != "load_id"]),
@@ -79,7 +79,7 @@ def warehouse(
         },
     )
     return dg.Output(
-        {"load_id": load_info["load_id"], "path": settings.warehouse_path, "counts": counts},
+        {"load_id": load_info["load_id"], "path": str(settings.warehouse), "counts": counts},
         metadata={
             "load_id": load_info["load_id"],
             **{f"rows/{t}": n for t, n in counts.items()},
@@ -107,9 +107,9 @@ def district_exports(
         households, household_reasons, wilayah.filter(pl.col("LEVEL") == "DESA"),
         load_id=load_info["load_id"], scope=load_info["regencies"],
     )
-    folder = Path(settings.exports_dir) / load_info["load_date"].isoformat()
+    folder = settings.exports / load_info["load_date"].isoformat()
     manifest = write_exports(
-        Path(settings.exports_dir),
+        settings.exports,
         load_id=load_info["load_id"],
         load_date=load_info["load_date"].isoformat(),
         policy_version=policy.version,

@@ -75,15 +75,15 @@ NIK_SHARE_CHECK = dg.AssetCheckSpec(
 
 def _nik_share_result(quarantine: pl.DataFrame, rows: int, settings: PerlinsosSettings) -> dg.AssetCheckResult:
     share = valid_nik_share(quarantine, rows)
-    passed = share >= settings.min_valid_nik_share
+    passed = share >= settings.nik_share_floor
     return dg.AssetCheckResult(
         check_name=NIK_SHARE_CHECK.name,
         asset_key=NIK_SHARE_CHECK.asset_key,
         passed=passed,
         description=None
         if passed
-        else f"valid NIK share {share:.2%} below {settings.min_valid_nik_share:.2%} of {rows:,} penduduk rows",
-        metadata={"valid_nik_share": round(share, 6), "min_share": settings.min_valid_nik_share, "rows": rows},
+        else f"valid NIK share {share:.2%} below {settings.nik_share_floor:.2%} of {rows:,} penduduk rows",
+        metadata={"valid_nik_share": round(share, 6), "min_share": settings.nik_share_floor, "rows": rows},
     )
 
 
