@@ -75,6 +75,19 @@ def landed_folders(landing: Path) -> list[LandedFolder]:
     return [f for _, f in sorted(found, key=lambda t: (t[0], t[1].name))]
 
 
+def marked_incomplete(landing: Path) -> list[tuple[str, list[str]]]:
+    """Folders under `landing` that carry the marker but lack an extract: a delivery that claims to
+    be complete and is not, which no tick will ever load; with what each lacks."""
+    if not landing.is_dir():
+        return []
+    return sorted(
+        (folder.name, missing)
+        for folder in landing.iterdir()
+        if folder.is_dir() and not folder.name.startswith(".") and (folder / COMPLETE_MARKER).is_file()
+        and (missing := missing_files(folder))
+    )
+
+
 def folder_run_config(folder: Path, work_root: str) -> dict:
     """Run config of a load of `folder`: its extracts, and intermediate files of its own."""
     return {
@@ -129,8 +142,13 @@ def build_landing_sensor(landing: str | None = None, job_name: str = "load") -> 
         seen = _read_cursor(context.cursor)
         seen_set = set(seen)
         new = [f for f in landed_folders(Path(root)) if f.run_key not in seen_set]
+        broken = marked_incomplete(Path(root))
+        for name, missing in broken:
+            context.log.warning(f"{name}: marked {COMPLETE_MARKER} but lacks {', '.join(missing)}; not loaded")
         if not new:
-            yield dg.SkipReason("no new complete extract folder")
+            lacking = "; ".join(f"{name} lacks {', '.join(missing)}" for name, missing in broken)
+            yield dg.SkipReason("no new complete extract folder"
+                                + (f" (marked {COMPLETE_MARKER} but incomplete: {lacking})" if lacking else ""))
             return
         work = default_work_dir()
         requests, keys = [], set()

@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--exports", default=default_ex, help="folder for district exports (default: %(default)s)")
     load.add_argument("--load-date", help="override the load date (YYYY-MM-DD); default $PERLINSOS_LOAD_DATE, else load.json, else today")
     load.add_argument("--policy", help="policy file (default: data/policy.toml or $PERLINSOS_POLICY)")
-    load.add_argument("--work", help="folder for intermediate files (default: beside the warehouse)")
+    load.add_argument("--work", help="folder for intermediate files (default: beside the warehouse); one load at a time uses a folder")
     load.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step logs")
     load.add_argument(
         "--by-regency",

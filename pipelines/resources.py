@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import gc
+import json
 import os
 import pickle
+import socket
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -172,6 +175,32 @@ class Deferred:
         return self._read()
 
 
+class WorkDirectoryInUse(RuntimeError):
+    """Another load is running on the same work directory: its frames would replace this one's."""
+
+
+CLAIM_FILE = ".run.json"  # which run holds a work directory (beside the frames)
+
+
+def _holder_running(holder: dict, instance: dg.DagsterInstance) -> bool:
+    """Whether the run that claimed a work directory may still be writing to it."""
+    run = instance.get_run_by_id(str(holder.get("run_id")))
+    if run is not None and run.is_finished:
+        return False
+    if holder.get("host") != socket.gethostname():
+        return True  # another machine's process: cannot be looked at, so taken as running
+    pid = int(holder.get("pid") or 0)
+    if pid == os.getpid():
+        return False  # this process ran that run before this one (runs of one process follow each other)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False  # its process is gone: killed, or a step process that has ended
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0
+    return pid > 0
+
+
 class FrameIOManager(dg.ConfigurableIOManager):
     """Stores each asset's output under `base_dir`: polars frames as Parquet, anything else pickled.
 
@@ -189,6 +218,44 @@ class FrameIOManager(dg.ConfigurableIOManager):
 
     base_dir: str
 
+    def _claim(self, context: dg.OutputContext | dg.InputContext) -> None:
+        """Hold the work directory for this run, or stop: two loads sharing one would read each
+        other's frames and each publish a mixture (both `load`s of a folder write `<asset>.parquet`).
+
+        A run without a partition writes `.run.json` (run id, process, host) at its first read or
+        write and checks it at every other: another run still running (by the instance's record,
+        or its process alive on this host) holding it stops this one with `WorkDirectoryInUse`
+        before anything is read or written; a finished, failed or killed holder is taken over.
+        A run that was taken over stops at its next read or write the same way. Regency runs
+        write files of their own regency and may share a directory (a backfill's runs do).
+        """
+        step = context.step_context
+        if step.has_partition_key or step.has_partition_key_range:
+            return
+        base = Path(self.base_dir)
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        me = {"run_id": step.run_id, "pid": os.getpid(), "host": socket.gethostname()}
+        with open(base / ".run.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                try:
+                    holder = json.loads((base / CLAIM_FILE).read_text())
+                except (OSError, ValueError):
+                    holder = None
+                if isinstance(holder, dict) and holder.get("run_id") != step.run_id:
+                    if _holder_running(holder, step.instance):
+                        raise WorkDirectoryInUse(
+                            f"the work directory {base} is in use by run {holder.get('run_id')}: give this "
+                            "load a work directory of its own (`perlinsos load --work DIR`, or "
+                            "resources.io_manager.config.base_dir in the run's config)"
+                        )
+                if holder != me:
+                    tmp = base / f".{CLAIM_FILE}.{os.getpid()}.tmp"
+                    tmp.write_text(json.dumps(me))
+                    os.replace(tmp, base / CLAIM_FILE)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def _file(self, key: Sequence[str], partition: str | None, suffix: str) -> Path:
         parts = list(key)
         if partition is not None:
@@ -204,6 +271,7 @@ class FrameIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj) -> None:
         if obj is None:
             return
+        self._claim(context)
         path = self._path(context, ".parquet" if isinstance(obj, pl.DataFrame) else ".pickle")
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
@@ -243,6 +311,7 @@ class FrameIOManager(dg.ConfigurableIOManager):
         """The upstream frame, or only its `columns` when the input's metadata names them
         (`dg.AssetIn(metadata={"columns": [...]})`): a step reads what it uses, not the whole file.
         With `"deferred": True` in the metadata, a `Deferred` that reads it on `load()`."""
+        self._claim(context)
         key = context.asset_key.path if context.has_asset_key else [context.name]
         metadata = context.definition_metadata or {}
         columns = metadata.get("columns")

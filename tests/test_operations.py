@@ -128,6 +128,8 @@ def test_a_half_copied_folder_starts_nothing(tmp_path):
     _folder(landing, "marker_but_no_rumah", skip="rumah")
     runs, _, skip = _requests(build_landing_sensor(str(landing)))
     assert runs == [] and skip
+    # a folder marked complete that is not is named with what it lacks; a half-copied one is not
+    assert "marker_but_no_rumah lacks rumah" in skip and "no_marker" not in skip.replace("marker_but_no_rumah", "")
     assert missing_files(landing / "no_marker") == [COMPLETE_MARKER]
     assert missing_files(landing / "marker_but_no_rumah") == ["rumah"]
     assert not is_complete(landing / "no_marker")
@@ -330,6 +332,39 @@ def test_a_load_passes_every_check_and_its_metadata_holds_no_personal_data(extra
         text += " ".join(c.description or "" for c in checks.values())
         assert not set(re.findall(r"\d{16}", text)) & niks
         assert names and not [n for n in names if n in text]
+
+
+@pytest.mark.slow
+def test_a_load_on_a_work_directory_another_running_load_holds_stops_before_reading(extracts, tmp_path):
+    """Two loads sharing a work directory would read each other's frames and publish a mixture."""
+    import socket
+    import subprocess
+    import sys
+
+    from pipelines.resources import CLAIM_FILE
+
+    work = tmp_path / "work"
+    work.mkdir()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        (work / CLAIM_FILE).write_text(json.dumps(
+            {"run_id": "another-load", "pid": other.pid, "host": socket.gethostname()}))
+        with dg.instance_for_test() as instance:
+            stopped = _run(extracts, tmp_path, instance, "2026-11-01")
+            assert not stopped.success
+            failures = [e.step_failure_data.error for e in stopped.all_events if e.event_type_value == "STEP_FAILURE"]
+            assert failures and all("WorkDirectoryInUse" in (f.cls_name or "") or "in use by run another-load"
+                                    in str(f) for f in failures)
+            assert not (tmp_path / "wh.duckdb").exists()
+            assert not list(work.glob("*.parquet"))  # nothing read or written
+            other.kill()
+            other.wait()
+            # the other load has ended (killed): its work directory is taken over
+            again = _run(extracts, tmp_path, instance, "2026-11-01")
+            assert again.success
+            assert json.loads((work / CLAIM_FILE).read_text())["run_id"] == again.run_id
+    finally:
+        other.kill()
 
 
 @pytest.mark.slow
