@@ -26,11 +26,21 @@ def _run_config(args: argparse.Namespace) -> dict:
 
 
 def _instance():
+    import fcntl
+
     from dagster import DagsterInstance
 
     if os.environ.get("DAGSTER_HOME"):
-        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-        return DagsterInstance.get()
+        home = Path(os.environ["DAGSTER_HOME"])
+        home.mkdir(parents=True, exist_ok=True)
+        # The first use of a Dagster home creates its storage; two loads starting together on a
+        # new home would both create it (`table runs already exists`): one at a time.
+        with open(home / ".perlinsos-instance.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return DagsterInstance.get()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
     return DagsterInstance.ephemeral()
 
 
