@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.partitions import REGENCY_PARTITIONS, regency_keys_of_folder
+from pipelines.resources import release_work_dir
 
 
 @dataclass
@@ -31,6 +32,10 @@ def run_job(job_fn, run_config: dict, instance: dg.DagsterInstance, partition_ke
     with dg.execute_job(dg.reconstructable(job_fn), instance=instance, run_config=run_config, tags=tags,
                         raise_on_error=False) as result:
         summary = RunSummary(run_id=result.run_id, success=result.success, all_events=list(result.all_events))
+    # the run has ended, this process lives on: its work directory is free for the next load
+    base_dir = run_config.get("resources", {}).get("io_manager", {}).get("config", {}).get("base_dir")
+    if base_dir:
+        release_work_dir(base_dir, summary.run_id)
     for event in summary.all_events:
         if event.event_type_value != "ASSET_MATERIALIZATION":
             continue

@@ -361,6 +361,8 @@ def test_a_load_killed_while_publishing_leaves_the_database_and_exports_as_they_
     assert main(["load", "--extracts", str(published["extracts"]), "--warehouse", str(db),
                  "--exports", str(exports), "--load-date", "2026-12-01"]) == 0
     assert not list(db.parent.glob(f".{db.name}.*.tmp*"))
+    # the killed load's claim on the work directory was taken over, and released when the load ended
+    assert not (db.parent / "work" / ".run.json").exists()
     assert verify_manifest(exports / "2026-12-01") == []
 
 
