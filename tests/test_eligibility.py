@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -287,7 +287,8 @@ def test_floor_area_bands(area, members, points):
 
 @pytest.mark.parametrize(
     "ages,points",
-    [((30, 30), 6), ((30, 30, 5), 4), ((30, 5), 2), ((30, 5, 70), 0), ((70,), 0), ((30, 64), 6), ((30, 65), 2)],
+    [((30, 30), 6), ((30, 30, 5), 4), ((30, 5), 2), ((30, 5, 70), 0), ((70,), 0), ((30, 64), 6), ((30, 65), 2),
+     ((30, 14), 2), ((30, 15), 6)],  # under 15 is a dependant, 15 is of working age
 )
 def test_dependency_ratio_bands(ages, points):
     w = World()
@@ -335,6 +336,18 @@ def test_land_value_bands(value, points):
     res = w.run()
     comp = res.components.filter((pl.col("no_kk") == kk(1)) & (pl.col("component") == "nilai_tanah"))
     assert comp["points"].item() == points
+
+
+def test_vehicles_taxed_to_exactly_two_years_before_the_load_date_still_score():
+    w = World()
+    head = w.family(1)
+    edge = date(LOAD.year - 2, LOAD.month, LOAD.day)
+    w.vehicle(head, jenis="SEPEDA MOTOR", tax=edge)
+    w.vehicle(head, jenis="SEPEDA MOTOR", tax=edge - timedelta(days=1))  # lapsed the day before
+    w.vehicle(head, jenis="MOBIL PENUMPANG", tax=edge)
+    res = w.run()
+    pts = dict(res.components.filter(pl.col("no_kk") == kk(1)).select("component", "points").iter_rows())
+    assert (pts["sepeda_motor"], pts["mobil"]) == (3, 15)
 
 
 def test_cars_score_fifteen_each_capped_at_thirty():
@@ -432,6 +445,16 @@ def test_state_employee(job, excluded):
         assert ev[0]["evidence_source"] == "penduduk" and ev[0]["evidence_id"] == nik(11) and job in ev[0]["evidence"]
 
 
+def test_every_state_employee_of_a_household_is_a_reason():
+    w = World()
+    w.family(1)
+    w.person(11, 1, rel="ISTRI", job="PEGAWAI NEGERI SIPIL (PNS)", sex="PEREMPUAN")
+    w.person(12, 1, rel="ANAK", birth=date(1999, 1, 1), job="KEPOLISIAN RI (POLRI)")
+    res = w.run()
+    ev = reasons_of(res, 1, "STATE_EMPLOYEE")
+    assert sorted(r["evidence_id"] for r in ev) == [nik(11), nik(12)]
+
+
 def test_dead_state_employee_does_not_exclude():
     w = World()
     w.family(1)
@@ -501,6 +524,7 @@ def test_name_match_at_accept_counts():
     ([("SAWAH", 3000, 10_000), ("KEBUN", 2000, 10_000)], False),  # exactly 5,000 m²
     ([("SAWAH", 3000, 10_000), ("TEGALAN", 2001, 10_000)], True),
     ([("SAWAH", 3000, 10_000), ("PEKARANGAN", 4000, 10_000)], False),  # not agricultural
+    ([("SAWAH", 5001, 10_000), ("PEKARANGAN", 100, 10_000)], True),  # evidence: the sawah alone
     ([("PERUMAHAN", 500, 2_000_000)], False),  # exactly Rp 1 miliar
     ([("PERUMAHAN", 500, 2_000_000), ("PEKARANGAN", 1, 1)], True),
 ])
@@ -512,7 +536,12 @@ def test_land_above_limit(parcels, excluded):
     assert (hh(res, 1)["status"] == "EXCLUDED") is excluded
     ev = reasons_of(res, 1, "LAND_ABOVE_LIMIT")
     if excluded:
-        assert {r["evidence_id"] for r in ev} <= set(nibs) and ev
+        # the evidence is the parcels the exceeded limit counts: the farmland for the area, every
+        # parcel for the value
+        counted = {nib for nib, (u, _, _) in zip(nibs, parcels) if u in ("SAWAH", "TEGALAN", "KEBUN")}
+        if sum(a * n for _, a, n in parcels) > 1_000_000_000:
+            counted = set(nibs)
+        assert sorted(r["evidence_id"] for r in ev) == sorted(counted)
         assert all(r["evidence_source"] == "tanah" and "m²" in r["evidence"] for r in ev)
     else:
         assert ev == []
@@ -556,6 +585,18 @@ def test_decile_above_cutoff():
     check_invariants(res, w)
 
 
+def test_pkh_a_member_turning_18_on_the_load_date_is_no_longer_a_child():
+    w = World()
+    w.family(1)
+    w.person(11, 1, rel="ANAK", birth=date(LOAD.year - 18, LOAD.month, LOAD.day))  # 18 today
+    w.family(2)
+    w.person(21, 2, rel="ANAK", birth=date(LOAD.year - 18, LOAD.month, LOAD.day) + timedelta(days=1))  # 17 today
+    w.padding()
+    res = w.run()
+    assert "PKH" not in hh(res, 1)["programs"] and "SEMBAKO" in hh(res, 1)["programs"]
+    assert "PKH" in hh(res, 2)["programs"]
+
+
 def test_pkh_needs_a_child_or_an_elder():
     w = World()
     w.family(1)
@@ -570,6 +611,16 @@ def test_pkh_needs_a_child_or_an_elder():
 
 
 # --- review reasons -------------------------------------------------------------------------------
+
+
+def test_an_uncertain_record_whose_only_candidate_moved_out_reviews_nobody():
+    w = World()
+    w.family(1)
+    moved = w.person(11, 1, rel="ANAK", status="PINDAH", status_date=date(2025, 1, 1))
+    w.vehicle(None, method="NAME_MATCH", score=0.85, candidates=[moved])
+    w.parcel(None, method="AMBIGUOUS", score=0.9, candidates=[moved], luas=9000)
+    res = w.run()
+    assert hh(res, 1)["status"] == "ELIGIBLE", codes_of(res, 1)
 
 
 def test_name_match_below_accept_sends_to_review_not_excluded():
