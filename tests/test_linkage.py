@@ -710,6 +710,17 @@ def test_thresholds_are_arguments():
     assert (loose["method"], loose["nik"], loose["candidates"]) == (NAME_MATCH, RATNA, None)
 
 
+def test_the_review_threshold_is_where_a_name_stops_being_a_candidate():
+    t = tanah(parcel("35101200000001", "RATNA KUMALA", KODE_WILAYAH=V2))
+    found = row(link(t), "tanah", "35101200000001")
+    score = found["score"]
+    assert found["method"] == NAME_MATCH and 0.80 <= score < 0.92  # a candidate at the defaults
+    at = row(link(t, review=score), "tanah", "35101200000001")
+    assert (at["method"], at["nik"], at["score"]) == (NAME_MATCH, RATNA, score)
+    above = row(link(t, review=score + 0.001), "tanah", "35101200000001")
+    assert (above["method"], above["note"]) == (UNLINKED, "NO_CANDIDATE")
+
+
 def test_a_common_remaining_part_weighs_less_than_a_rare_one():
     # Thirty BUDIs elsewhere make BUDI common; WIRYOKUSUMO is carried by one person only.
     others = [person(f"35101501019{i:05d}", f"35101501019{i:05d}", f"BUDI {w}", village=V3)
