@@ -240,3 +240,20 @@ def test_load_info_malformed(tmp_path, content):
     (tmp_path / "load.json").write_text(content)
     with pytest.raises(ExtractError, match="load.json"):
         read_load_info(tmp_path)
+
+
+def test_without_load_json_the_load_is_dated_the_run_s_day_and_covers_every_regency(tmp_path, monkeypatch):
+    """extracts.md: without load.json, the load date is the run's date and the scope everything present."""
+    from datetime import date
+
+    from assets.ingest.assets import load_info
+    from pipelines.resources import PerlinsosSettings
+
+    monkeypatch.delenv("PERLINSOS_LOAD_DATE", raising=False)
+    wilayah = pl.DataFrame({"KODE": ["35", "35.10", "35.99", "35.10.15", "35.10.15.2004"],
+                            "LEVEL": ["PROVINSI", "KABUPATEN", "KABUPATEN", "KECAMATAN", "DESA"]})
+    before = date.today()
+    info = load_info(settings=PerlinsosSettings(extracts_dir=str(tmp_path)), wilayah=wilayah).value
+    assert before <= info["load_date"] <= date.today()
+    assert (info["scope"], info["regencies"]) == ("35.10+35.99", ["35.10", "35.99"])
+    assert info["load_id"] == f"{info['load_date'].isoformat()}_35.10+35.99"
