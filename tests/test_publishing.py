@@ -188,6 +188,24 @@ def test_changes_follow_a_family_by_its_members_when_the_head_is_gone(tmp_path):
     assert kk_keep not in got and kk_old not in got
 
 
+def test_a_family_split_evenly_after_its_head_is_gone_has_no_successor(tmp_path):
+    """One survivor on each of two new cards: neither holds a strict majority, so neither is
+    reported as the old household under a new card; both are new households."""
+    db = tmp_path / "w.duckdb"
+    kk_old, kk_a, kk_b = "1" * 16, "7" * 16, "8" * 16
+    wife, child = "3510154501900011", "3510150101100012"
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
+        _households({kk_old: ("ELIGIBLE", 2, NIK_A)}), members=[(NIK_A, kk_old), (wife, kk_old), (child, kk_old)]))
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
+        _households({kk_a: ("ELIGIBLE", 2, wife), kk_b: ("ELIGIBLE", 2, child)}),
+        members=[(wife, kk_a), (child, kk_b)]))
+    con = duckdb.connect(str(db), read_only=True)
+    got = {r[0]: r[1:] for r in con.execute(
+        "SELECT no_kk, previous_no_kk, change FROM mart.eligibility_changes").fetchall()}
+    assert got[kk_a] == (None, "NEW_HOUSEHOLD") and got[kk_b] == (None, "NEW_HOUSEHOLD")
+    assert got[kk_old][1] == "DISSOLVED"
+
+
 def _hold_reader(db: str, ready, release, out):
     con = duckdb.connect(db, read_only=True)
     before = con.execute("SELECT count(*) FROM mart.households").fetchone()[0]
