@@ -188,6 +188,25 @@ def test_changes_follow_a_family_by_its_members_when_the_head_is_gone(tmp_path):
     assert kk_keep not in got and kk_old not in got
 
 
+@pytest.mark.parametrize("before,after,change", [
+    (("REVIEW", 3), ("ELIGIBLE", 3), "NEWLY_ELIGIBLE"),
+    (("EXCLUDED", 8), ("ELIGIBLE", 3), "NEWLY_ELIGIBLE"),
+    (("REVIEW", 3), ("EXCLUDED", 3), "NEWLY_EXCLUDED"),
+    (("ELIGIBLE", 3), ("REVIEW", 3), "TO_REVIEW"),
+    (("EXCLUDED", 8), ("REVIEW", None), "TO_REVIEW"),
+    (("ELIGIBLE", 3), ("ELIGIBLE", 4), "DECILE_MOVED"),
+    (("ELIGIBLE", 3), ("ELIGIBLE", 3), None),
+])
+def test_each_change_of_status_is_named(tmp_path, before, after, change):
+    db = tmp_path / "w.duckdb"
+    kk = "1" * 16
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(_households({kk: (*before, NIK_A)})))
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(_households({kk: (*after, NIK_A)})))
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute("SELECT change FROM mart.eligibility_changes WHERE no_kk = ?", [kk]).fetchall()
+    assert got == ([(change,)] if change else [])
+
+
 def test_a_family_split_evenly_after_its_head_is_gone_has_no_successor(tmp_path):
     """One survivor on each of two new cards: neither holds a strict majority, so neither is
     reported as the old household under a new card; both are new households."""

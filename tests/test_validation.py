@@ -540,6 +540,8 @@ def test_rt_rw_padded(regions):
 def test_unknown_region_rejects(regions, name, base, code):
     result = run(name, [{**base, "KODE_WILAYAH": code}], regions)
     assert findings(result) == [(1, "KODE_WILAYAH", rules.UNKNOWN_REGION, rules.ROW_REJECTED)]
+    if name == "penduduk":  # the household learns why its member's row is out
+        assert result.flags["rule"].to_list() == [rules.UNKNOWN_REGION]
 
 
 @pytest.mark.parametrize(("name", "base", "key", "other"), [
@@ -744,6 +746,7 @@ def test_parse_number_indonesian_grouping(n):
     assert _each(parse.parse_int, whole) == [n] * len(whole)
     assert _each(parse.number_rule, whole) == [None] * len(whole)
     assert _each(parse.number_rule, ["-" + grouped, f"-{grouped},-"]) == [rules.NOT_POSITIVE] * 2
+    assert _each(parse.number_rule, ["0", "0,0", "0.000", "-0"]) == [rules.NOT_POSITIVE] * 4
 
 
 @given(st.floats(min_value=0.01, max_value=1e9, allow_nan=False))
