@@ -189,7 +189,10 @@ def _holder_running(holder: dict, instance: dg.DagsterInstance) -> bool:
         return False
     if holder.get("host") != socket.gethostname():
         return True  # another machine's process: cannot be looked at, so taken as running
-    pid = int(holder.get("pid") or 0)
+    try:
+        pid = int(holder.get("pid") or 0)
+    except (TypeError, ValueError):
+        return False  # not a claim this code wrote
     if pid == os.getpid():
         return False  # this process ran that run before this one (runs of one process follow each other)
     try:

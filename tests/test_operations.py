@@ -334,6 +334,27 @@ def test_a_load_passes_every_check_and_its_metadata_holds_no_personal_data(extra
         assert names and not [n for n in names if n in text]
 
 
+def test_who_holds_a_work_directory():
+    import socket
+    import subprocess
+    import sys
+
+    from pipelines.resources import _holder_running
+
+    host = socket.gethostname()
+    with dg.instance_for_test() as instance:
+        other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        try:
+            assert _holder_running({"run_id": "x", "pid": other.pid, "host": host}, instance)
+        finally:
+            other.kill()
+            other.wait()
+        assert not _holder_running({"run_id": "x", "pid": other.pid, "host": host}, instance)  # ended
+        assert not _holder_running({"run_id": "x", "pid": os.getpid(), "host": host}, instance)  # this process
+        assert _holder_running({"run_id": "x", "pid": 1, "host": host + "-elsewhere"}, instance)  # cannot look
+        assert not _holder_running({"run_id": "x", "pid": "garbage", "host": host}, instance)
+
+
 @pytest.mark.slow
 def test_a_load_on_a_work_directory_another_running_load_holds_stops_before_reading(extracts, tmp_path):
     """Two loads sharing a work directory would read each other's frames and publish a mixture."""
