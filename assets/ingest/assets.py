@@ -9,7 +9,6 @@ only the file's facts (`raw_<extract>_file` is partitioned by regency: assets/va
 
 import time
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
