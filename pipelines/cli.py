@@ -161,6 +161,13 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso_date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perlinsos",
@@ -201,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="show one household's decision as an office would show the family")
     explain.add_argument("no_kk", help="family card number")
     explain.add_argument("--warehouse", default=default_wh, help="DuckDB file (default: %(default)s)")
-    explain.add_argument("--load-date", help="load date (default: the latest load)")
+    explain.add_argument("--load-date", type=_iso_date, help="load date YYYY-MM-DD (default: the latest load)")
     explain.set_defaults(func=run_explain)
     return parser
 
@@ -212,6 +219,15 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ValueError as exc:
         print(f"perlinsos {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a file that is not a DuckDB database, or one it cannot open
+        import duckdb
+
+        if not isinstance(exc, duckdb.Error):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"perlinsos {args.command}: the database cannot be read ({type(exc).__name__}: {first})",
+              file=sys.stderr)
         return 2
 
 

@@ -30,7 +30,10 @@ def db(tmp_path) -> Path:
     path = tmp_path / "p.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA mart")
-    con.execute("CREATE TABLE mart.loads (load_id VARCHAR, load_date DATE, finished_at TIMESTAMP)")
+    con.execute("CREATE TABLE mart.loads (load_id VARCHAR, load_date DATE, finished_at TIMESTAMP, "
+                "scope VARCHAR GENERATED ALWAYS AS (split_part(load_id, '_', 2)))")
+    con.execute("CREATE TABLE mart.eligibility_changes (load_id VARCHAR, previous_load_id VARCHAR, no_kk VARCHAR, "
+                "previous_no_kk VARCHAR, previous_status VARCHAR, status VARCHAR, change VARCHAR)")
     con.execute(
         "CREATE TABLE mart.households (load_id VARCHAR, no_kk VARCHAR, kode_wilayah VARCHAR, head_nik VARCHAR, "
         "head_name VARCHAR, members INTEGER, score INTEGER, desil INTEGER, status VARCHAR, programs VARCHAR[], "
@@ -145,6 +148,24 @@ def test_a_household_is_found_in_its_own_scopes_load_of_the_date(db):
         explain_household(db, "3510150000000000", load_date="2026-11-01")
 
 
+def test_a_household_the_newest_load_of_its_scope_no_longer_holds_is_shown_with_a_notice(db):
+    """The family got a new card in a newer load: its last decision is shown, and says so."""
+    newer, kk_new = "2026-12-01_35.10", "3510151203150009"
+    con = duckdb.connect(str(db))
+    con.execute("INSERT INTO mart.loads VALUES (?, DATE '2026-12-01', TIMESTAMP '2026-12-02 01:00:00')", [newer])
+    con.execute("INSERT INTO mart.households VALUES (?, ?, '35.10.15.2001', ?, 'SLAMET', 3, 20, 2, 'ELIGIBLE', "
+                "['SEMBAKO'], '2026.11-default')", [newer, kk_new, HEAD])
+    con.execute("INSERT INTO mart.eligibility_changes VALUES (?, ?, ?, ?, 'REVIEW', 'ELIGIBLE', 'NEWLY_ELIGIBLE')",
+                [newer, NEW, kk_new, KK])
+    con.close()
+    out = explain_household(db, KK)
+    assert out.startswith(f"PERHATIAN: No. KK ini tidak ada di muat data terbaru wilayahnya ({newer})")
+    assert f"kini No. KK {kk_new} (NEWLY_ELIGIBLE)" in out and f"Muat data: {NEW}" in out
+    # a load date asked for is shown as it is; the new card is the newest load's own
+    assert "PERHATIAN" not in explain_household(db, KK, load_date="2026-11-01")
+    assert "PERHATIAN" not in explain_household(db, kk_new) and newer in explain_household(db, kk_new)
+
+
 def test_command_line(db, capsys):
     assert main(["explain", KK, "--warehouse", str(db), "--load-date", "2026-11-01"]) == 0
     assert "STATUS: REVIEW" in capsys.readouterr().out
@@ -153,6 +174,13 @@ def test_command_line(db, capsys):
     assert "not found" in err and "3510150000000000" not in err
     assert main(["explain", KK, "--warehouse", str(db), "--load-date", "2025-01-01"]) == 2
     assert main(["explain", KK, "--warehouse", str(db.parent / "missing.duckdb")]) == 2
+    not_a_database = db.parent / "notes.txt"
+    not_a_database.write_text("not a database\n")
+    assert main(["explain", KK, "--warehouse", str(not_a_database)]) == 2
+    assert "cannot be read" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as bad_date:
+        main(["explain", KK, "--warehouse", str(db), "--load-date", "2026-13-45"])
+    assert bad_date.value.code == 2 and "not a date" in capsys.readouterr().err
 
 
 def test_mask_nik():

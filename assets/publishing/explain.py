@@ -94,13 +94,35 @@ def _load_id(con: duckdb.DuckDBPyConnection, no_kk: str, load_date: str | None) 
     return row[0]
 
 
+def _not_in_newest(con: duckdb.DuckDBPyConnection, no_kk: str, load_id: str) -> list[str]:
+    """When a newer load of the same scope no longer holds household `no_kk` (it dissolved, left the
+    registry, or its family got a new card), the lines that say so above an older decision."""
+    newest = con.execute(
+        "SELECT n.load_id FROM mart.loads l JOIN mart.loads n ON n.scope = l.scope WHERE l.load_id = ? "
+        "ORDER BY n.load_date DESC, n.finished_at DESC LIMIT 1",
+        [load_id],
+    ).fetchone()
+    if newest is None or newest[0] == load_id:
+        return []
+    lines = [f"PERHATIAN: No. KK ini tidak ada di muat data terbaru wilayahnya ({newest[0]}); "
+             f"di bawah ini keputusan muat data {load_id}."]
+    for kk, change in con.execute(
+        "SELECT no_kk, change FROM mart.eligibility_changes WHERE load_id = ? AND previous_no_kk = ? ORDER BY no_kk",
+        [newest[0], no_kk],
+    ).fetchall():
+        lines.append(f"  Di muat data {newest[0]}: " + (change if kk == no_kk else f"keluarga ini kini No. KK {kk} ({change})"))
+    return lines + [""]
+
+
 def explain_household(db_path: Path, no_kk: str, load_date: str | None = None) -> str:
-    """The decision of household `no_kk` in the load of `load_date` (default: the latest load)."""
+    """The decision of household `no_kk` in the load of `load_date` (default: the latest load that
+    holds it, with a notice when a newer load of its scope no longer does)."""
     if not Path(db_path).exists():
         raise HouseholdNotFound(f"no published database at {db_path}")
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         load_id = _load_id(con, no_kk, load_date)
+        notice = [] if load_date else _not_in_newest(con, no_kk, load_id)
         hh = con.execute(
             "SELECT no_kk, kode_wilayah, head_nik, head_name, members, score, desil, status, programs, policy_version "
             "FROM mart.households WHERE load_id = ? AND no_kk = ?",
@@ -125,7 +147,7 @@ def explain_household(db_path: Path, no_kk: str, load_date: str | None = None) -
         ).fetchall()
     finally:
         con.close()
-    return render(load_id, hh, members, components, reasons)
+    return "\n".join([*notice, render(load_id, hh, members, components, reasons)])
 
 
 def _shown_values(values: list) -> list[str]:
