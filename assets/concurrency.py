@@ -1,10 +1,27 @@
-"""Running independent pieces of a stage's work side by side, in threads of one process."""
+"""Running independent pieces of a stage's work side by side, in threads of one process; and
+taking turns with other processes on a file lock."""
 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Sequence
+import fcntl
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on `path` (created, with its folder, if missing) while the
+    block runs: other processes taking the same lock wait their turn."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def in_threads(fn: Callable, items: Sequence, workers: int = 2) -> list:

@@ -26,21 +26,15 @@ def _run_config(args: argparse.Namespace) -> dict:
 
 
 def _instance():
-    import fcntl
-
     from dagster import DagsterInstance
 
+    from assets.concurrency import file_lock
+
     if os.environ.get("DAGSTER_HOME"):
-        home = Path(os.environ["DAGSTER_HOME"])
-        home.mkdir(parents=True, exist_ok=True)
         # The first use of a Dagster home creates its storage; two loads starting together on a
         # new home would both create it (`table runs already exists`): one at a time.
-        with open(home / ".perlinsos-instance.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                return DagsterInstance.get()
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with file_lock(Path(os.environ["DAGSTER_HOME"]) / ".perlinsos-instance.lock"):
+            return DagsterInstance.get()
     return DagsterInstance.ephemeral()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import gc
 import json
 import os
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
+
+from assets.concurrency import file_lock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -182,6 +183,15 @@ class WorkDirectoryInUse(RuntimeError):
 CLAIM_FILE = ".run.json"  # which run holds a work directory (beside the frames)
 
 
+def _claim_of(base: Path) -> dict | None:
+    """The claim written in work directory `base`, if any."""
+    try:
+        holder = json.loads((base / CLAIM_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return holder if isinstance(holder, dict) else None
+
+
 def _holder_running(holder: dict, instance: dg.DagsterInstance) -> bool:
     """Whether the run that claimed a work directory may still be writing to it."""
     run = instance.get_run_by_id(str(holder.get("run_id")))
@@ -193,27 +203,24 @@ def _holder_running(holder: dict, instance: dg.DagsterInstance) -> bool:
         pid = int(holder.get("pid") or 0)
     except (TypeError, ValueError):
         return False  # not a claim this code wrote
-    if pid == os.getpid():
-        return False  # this process ran that run before this one (runs of one process follow each other)
+    if pid <= 0 or pid == os.getpid():
+        # no process; or this one, which ran that run before this one (runs of a process follow each other)
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False  # its process is gone: killed, or a step process that has ended
-    except (PermissionError, OverflowError, ValueError):
-        return pid > 0
-    return pid > 0
+    except (PermissionError, OverflowError):
+        return True  # a process of another account, or a number no process has: taken as running
+    return True
 
 
 def release_work_dir(base_dir: str | Path, run_id: str) -> None:
     """Give up `run_id`'s claim on a work directory once its run has ended, for a process that
     goes on living after its run (`perlinsos load`, which runs the job in its own process)."""
-    claim = Path(base_dir) / CLAIM_FILE
-    try:
-        holder = json.loads(claim.read_text())
-    except (OSError, ValueError):
-        return
-    if isinstance(holder, dict) and holder.get("run_id") == run_id:
-        claim.unlink(missing_ok=True)
+    holder = _claim_of(Path(base_dir))
+    if holder is not None and holder.get("run_id") == run_id:
+        (Path(base_dir) / CLAIM_FILE).unlink(missing_ok=True)
 
 
 class FrameIOManager(dg.ConfigurableIOManager):
@@ -253,26 +260,18 @@ class FrameIOManager(dg.ConfigurableIOManager):
         base = Path(self.base_dir)
         base.mkdir(parents=True, exist_ok=True, mode=0o700)
         me = {"run_id": step.run_id, "pid": os.getpid(), "host": socket.gethostname()}
-        with open(base / ".run.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                try:
-                    holder = json.loads((base / CLAIM_FILE).read_text())
-                except (OSError, ValueError):
-                    holder = None
-                if isinstance(holder, dict) and holder.get("run_id") != step.run_id:
-                    if _holder_running(holder, step.instance):
-                        raise WorkDirectoryInUse(
-                            f"the work directory {base} is in use by run {holder.get('run_id')}: give this "
-                            "load a work directory of its own (`perlinsos load --work DIR`, or "
-                            "resources.io_manager.config.base_dir in the run's config)"
-                        )
-                if holder != me:
-                    tmp = base / f".{CLAIM_FILE}.{os.getpid()}.tmp"
-                    tmp.write_text(json.dumps(me))
-                    os.replace(tmp, base / CLAIM_FILE)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with file_lock(base / ".run.lock"):
+            holder = _claim_of(base)
+            if holder is not None and holder.get("run_id") != step.run_id and _holder_running(holder, step.instance):
+                raise WorkDirectoryInUse(
+                    f"the work directory {base} is in use by run {holder.get('run_id')}: give this "
+                    "load a work directory of its own (`perlinsos load --work DIR`, or "
+                    "resources.io_manager.config.base_dir in the run's config)"
+                )
+            if holder != me:
+                tmp = base / f".{CLAIM_FILE}.{os.getpid()}.tmp"
+                tmp.write_text(json.dumps(me))
+                os.replace(tmp, base / CLAIM_FILE)
 
     def _file(self, key: Sequence[str], partition: str | None, suffix: str) -> Path:
         parts = list(key)

@@ -1,4 +1,5 @@
-"""assets.concurrency.in_threads: the same list as a loop over the items, whatever the threads."""
+"""assets.concurrency: `in_threads` gives the same list as a loop over the items, whatever the threads;
+`file_lock` makes the next holder wait."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.concurrency import in_threads
+from assets.concurrency import file_lock, in_threads
 
 LOG: ContextVar[list | None] = ContextVar("LOG", default=None)
 
@@ -68,3 +69,20 @@ def test_after_an_error_the_items_not_yet_started_are_not_started():
     with pytest.raises(ValueError, match="item zero"):
         in_threads(fail_first, list(range(20)), 2)
     assert len(started) <= 4, started  # item 0, the one beside it, and what the freed worker took
+
+
+def test_a_file_lock_makes_the_next_holder_wait_and_creates_its_folder(tmp_path):
+    lock = tmp_path / "new" / "x.lock"
+    events: list[str] = []
+
+    def second():
+        with file_lock(lock):
+            events.append("second")
+
+    with file_lock(lock):
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.3)  # the second holder is waiting, not in
+        events.append("first done")
+    thread.join(10)
+    assert events == ["first done", "second"]

@@ -12,19 +12,17 @@ housing row left to place it) is written under its regency in `kode_kecamatan=un
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import shutil
 from collections.abc import Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from assets.concurrency import in_threads
+from assets.concurrency import file_lock, in_threads
 from assets.ingest.read import file_sha256
 from assets.publishing.warehouse import SCHEMA_VERSION
 
@@ -127,17 +125,6 @@ def export_frames(
     return hh, mask_niks_in_column(rs, "evidence")
 
 
-@contextmanager
-def _export_lock(exports_root: Path):
-    """Loads of two scopes may export the same date: each reads the folder the other may replace."""
-    with open(exports_root / EXPORT_LOCK, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _carry(src: Path, dst: Path) -> None:
     """`src` into the new folder: a hard link (no copy, the bytes are the same), a copy where the
     file system has none."""
@@ -173,7 +160,8 @@ def write_exports(
         raise ValueError("households without an export partition: export_frames gives every household one")
     written = set(districts["kode_kabupaten"].to_list())
     own = {f"kode_kabupaten={r.replace('.', '')}" for r in written | set(scope or [])}
-    with _export_lock(exports_root):
+    # loads of two scopes may export the same date: each reads the folder the other may replace
+    with file_lock(exports_root / EXPORT_LOCK):
         # Left by an export killed half way (we hold the lock: none is in use). A complete export
         # moved aside (`.tmp-old-<date>-<pid>`) whose date folder is missing was killed between its
         # two renames: it is put back, so the regencies of other scopes it holds are carried on.
@@ -271,7 +259,7 @@ def exports_against_warehouse(folder: Path, db_path: Path, load_id: str) -> dict
     `manifest_problems` (`verify_manifest`)."""
     folder = Path(folder)
     # under the export lock: a load of another scope may be replacing the date folder
-    with _export_lock(folder.parent):
+    with file_lock(folder.parent / EXPORT_LOCK):
         con = duckdb.connect()
         try:
             con.execute("ATTACH ? AS wh (READ_ONLY)", [str(db_path)])

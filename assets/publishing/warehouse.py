@@ -14,16 +14,16 @@ writer that was killed half way is removed by the next writer.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 from collections.abc import Mapping
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import polars as pl
+
+from assets.concurrency import file_lock
 
 SCHEMA_VERSION = "1"
 
@@ -344,18 +344,6 @@ ORDER BY no_kk
 """
 
 
-@contextmanager
-def _writer_lock(db_path: Path):
-    lock_path = db_path.with_name(db_path.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 # DuckDB's own working memory while publishing; what does not fit spills to disk.
 DUCKDB_MEMORY_LIMIT = "2GB"
 
@@ -380,7 +368,7 @@ def publish_warehouse(
     """
     db_path = Path(db_path)
     load_id = load["load_id"]
-    with _writer_lock(db_path):
+    with file_lock(db_path.with_name(db_path.name + ".lock")):
         # copies left by a writer that was killed half way (we hold the lock: none is in use)
         for stale in db_path.parent.glob(f".{db_path.name}.*.tmp*"):
             stale.unlink(missing_ok=True)
