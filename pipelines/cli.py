@@ -35,6 +35,11 @@ def _instance():
         # new home would both create it (`table runs already exists`): one at a time.
         with file_lock(Path(os.environ["DAGSTER_HOME"]) / ".perlinsos-instance.lock"):
             return DagsterInstance.get()
+    # Without a Dagster home the run is forgotten when the command exits: nothing to compare the
+    # next load's link rate with (`link_rate_stable` passes for want of a previous load).
+    print("perlinsos load: DAGSTER_HOME is not set, so this load's run is not kept and the link-rate "
+          "check has no earlier load to compare with; set DAGSTER_HOME to a folder that stays "
+          "(the Makefile uses .dagster_home)", file=sys.stderr)
     return DagsterInstance.ephemeral()
 
 
@@ -189,8 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--warehouse", default=default_wh, help="DuckDB file to publish into (default: %(default)s)")
     load.add_argument("--exports", default=default_ex, help="folder for district exports (default: %(default)s)")
     load.add_argument("--load-date", help="override the load date (YYYY-MM-DD); default $PERLINSOS_LOAD_DATE, else load.json, else today")
-    load.add_argument("--policy", help="policy file (default: data/policy.toml or $PERLINSOS_POLICY)")
-    load.add_argument("--work", help="folder for intermediate files (default: beside the warehouse); one load at a time uses a folder")
+    load.add_argument("--policy", help="policy file (default: $PERLINSOS_POLICY, else data/policy.toml)")
+    load.add_argument(
+        "--work",
+        default=os.environ.get("PERLINSOS_WORK") or None,
+        help="folder for intermediate files, personal data: keep private (default: $PERLINSOS_WORK, else "
+        "'work' beside the warehouse); one load at a time uses a folder",
+    )
     load.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step logs")
     load.add_argument(
         "--by-regency",
