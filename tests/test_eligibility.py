@@ -303,7 +303,8 @@ def test_dependency_ratio_bands(ages, points):
 @pytest.mark.parametrize(
     "job,points",
     [("BELUM/TIDAK BEKERJA", 0), ("BURUH TANI/PERKEBUNAN", 1), ("TUKANG KAYU", 1), ("NELAYAN/PERIKANAN", 2),
-     ("PENSIUNAN", 4), ("WIRASWASTA", 5), ("GURU", 8), ("ANGGOTA DPRD PROVINSI", 8), ("DOKTER", 2), ("LAINNYA", 2)],
+     ("PENSIUNAN", 4), ("WIRASWASTA", 5), ("GURU", 8), ("ANGGOTA DPRD PROVINSI", 8), ("DOKTER", 2), ("LAINNYA", 2),
+     ("MENGURUS RUMAH TANGGA", 0), ("PELAJAR/MAHASISWA", 0), (None, 0)],  # None: no occupation recorded
 )
 def test_head_occupation_points(job, points):
     w = World()
@@ -635,6 +636,16 @@ def test_name_match_below_accept_sends_to_review_not_excluded():
     assert (ev["evidence_id"], ev["link_method"], ev["link_score"]) == (rangka, "NAME_MATCH", 0.85)
     # The uncertain car does not count in the score either.
     assert res.components.filter((pl.col("no_kk") == kk(1)) & (pl.col("component") == "mobil"))["points"].item() == 0
+
+
+@pytest.mark.parametrize("score,status", [(0.80, "REVIEW"), (0.7999, "ELIGIBLE")])
+def test_a_name_match_at_the_review_threshold_is_a_candidate(score, status):
+    w = World()
+    head = w.family(1)
+    w.vehicle(head, method="NAME_MATCH", score=score, candidates=[head])
+    res = w.run()
+    assert hh(res, 1)["status"] == status
+    assert codes_of(res, 1) == ({"UNCERTAIN_MATCH"} if status == "REVIEW" else set())
 
 
 @pytest.mark.parametrize("note,says,not_says", [
@@ -1130,3 +1141,95 @@ def test_status_invariants(world):
     for row in changed.iter_rows(named=True):
         assert row["status"] == "REVIEW" and "UNCERTAIN_MATCH" in set(
             res.reasons.filter(pl.col("no_kk") == row["no_kk"])["code"].to_list())
+
+
+# --- every number comes from the policy file --------------------------------------------------------
+
+
+def _edited_policy(tmp_path, old: str, new: str):
+    """The shipped policy file with one edit, read back as an operator's copy would be."""
+    from schemas.policy import DEFAULT_POLICY_PATH
+
+    text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path = tmp_path / "policy.toml"
+    path.write_text(text.replace(old, new).replace('version = "2026.11-default"', 'version = "edited"'),
+                    encoding="utf-8")
+    return load_policy(path)
+
+
+def _electricity_900(w):
+    w.family(1, penerangan="PLN METERAN", daya=900)
+
+
+def _car_taxed_18_months_ago(w):
+    w.vehicle(w.family(1), tax=date(2025, 5, 1))
+
+
+def _house_plot_worth_600_million(w):
+    w.parcel(w.family(1), use="PERUMAHAN", luas=500, njop=1_200_000)
+
+
+def _sawah_of_3000(w):
+    w.parcel(w.family(1), use="SAWAH", luas=3000)
+
+
+def _car_matched_by_name_at(score):
+    def build(w):
+        head = w.family(1)
+        w.vehicle(head, method="NAME_MATCH", score=score, candidates=[head])
+    return build
+
+
+def _teacher(w):
+    w.person(10, 1, job="GURU")
+    w.house(1)
+
+
+E, X, R = "ELIGIBLE", "EXCLUDED", "REVIEW"
+
+
+@pytest.mark.parametrize("old,new,build,default,edited", [
+    ("electricity_min_va = 1300", "electricity_min_va = 900", _electricity_900, (E, set()),
+     (X, {"HIGH_ELECTRICITY"})),
+    ("car_tax_window_years = 2 ", "car_tax_window_years = 1 ", _car_taxed_18_months_ago, (X, {"CAR_OWNER"}),
+     (E, set())),
+    ("land_value_max = 1_000_000_000", "land_value_max = 500_000_000", _house_plot_worth_600_million, (E, set()),
+     (X, {"LAND_ABOVE_LIMIT"})),
+    ("agricultural_area_max_m2 = 5000", "agricultural_area_max_m2 = 2000", _sawah_of_3000, (E, set()),
+     (X, {"LAND_ABOVE_LIMIT"})),
+    ("accept = 0.92", "accept = 0.86", _car_matched_by_name_at(0.88), (R, {"UNCERTAIN_MATCH"}), (X, {"CAR_OWNER"})),
+    ("review = 0.80", "review = 0.75", _car_matched_by_name_at(0.78), (E, set()), (R, {"UNCERTAIN_MATCH"})),
+    ('"KEPOLISIAN RI (POLRI)",\n]', '"KEPOLISIAN RI (POLRI)",\n    "GURU",\n]', _teacher, (E, set()),
+     (X, {"STATE_EMPLOYEE"})),
+])
+def test_a_threshold_changed_in_the_policy_file_changes_the_decision(tmp_path, old, new, build, default, edited):
+    w = World()
+    build(w)
+    w.padding()
+    before, after = w.run(), w.run(_edited_policy(tmp_path, old, new))
+    assert (hh(before, 1)["status"], codes_of(before, 1)) == default
+    assert (hh(after, 1)["status"], codes_of(after, 1)) == edited
+    assert (after.households["policy_version"] == "edited").all()
+    check_invariants(before, w)
+
+
+def test_deciles_programs_points_and_texts_come_from_the_policy_file(tmp_path):
+    w = World()
+    for k in range(1, 11):
+        w.family(k, lantai="KERAMIK" if k == 10 else "TANAH")
+    default = w.run()
+    assert hh(default, 10)["desil"] == 10 and hh(default, 6)["status"] == "EXCLUDED"
+    five = w.run(_edited_policy(tmp_path, "groups = 10", "groups = 5"))
+    assert hh(five, 10)["desil"] == 5 and hh(five, 6)["desil"] == 3
+    pbi6 = w.run(_edited_policy(tmp_path, "[programs.PBI_JK]\nmax_decile = 5", "[programs.PBI_JK]\nmax_decile = 6"))
+    assert hh(pbi6, 6)["status"] == "ELIGIBLE" and hh(pbi6, 6)["programs"] == ["PBI_JK"]
+    floor = w.run(_edited_policy(tmp_path, '"TANAH" = 0', '"TANAH" = 2'))
+    lantai = floor.components.filter((pl.col("no_kk") == kk(1)) & (pl.col("component") == "lantai"))
+    assert lantai["points"].item() == 2 and hh(floor, 1)["score"] == hh(default, 1)["score"] + 2
+    text = "Daya listrik rumah 1300 VA atau lebih"
+    w2 = World()
+    _electricity_900(w2)
+    w2.family(2, penerangan="PLN METERAN", daya=2200)
+    said = w2.run(_edited_policy(tmp_path, text, "Daya listrik terpasang melebihi batas"))
+    assert reasons_of(said, 2, "HIGH_ELECTRICITY")[0]["description"] == "Daya listrik terpasang melebihi batas"

@@ -721,6 +721,32 @@ def test_the_review_threshold_is_where_a_name_stops_being_a_candidate():
     assert (above["method"], above["note"]) == (UNLINKED, "NO_CANDIDATE")
 
 
+def test_the_accept_threshold_is_where_a_candidate_becomes_a_link():
+    t = tanah(parcel("35101200000001", "RATNA KUMALA", KODE_WILAYAH=V2))
+    score = row(link(t), "tanah", "35101200000001")["score"]
+    at = row(link(t, accept=score), "tanah", "35101200000001")
+    assert (at["method"], at["nik"], at["candidates"]) == (NAME_MATCH, RATNA, None)  # linked
+    below = row(link(t, accept=score + 0.001), "tanah", "35101200000001")
+    assert (below["method"], below["nik"], below["candidates"]) == (NAME_MATCH, RATNA, [RATNA])  # a candidate
+
+
+@pytest.mark.parametrize("best,second,outcome", [
+    (0.92, 0.87, "ACCEPT"),  # at accept, ahead by exactly the margin
+    (0.92, 0.8701, "AMBIGUOUS"),  # ahead by less than the margin
+    (0.9199, 0.80, "CANDIDATE"),  # just below accept
+    (0.85, 0.80, "CANDIDATE"),  # ahead by exactly the margin, below accept
+    (0.80, 0.0, "CANDIDATE"),  # at review
+    (0.7999, 0.0, "NONE"),
+])
+def test_the_name_decision_at_each_threshold(best, second, outcome):
+    from assets.linkage.match import _decide
+
+    scored = pl.DataFrame({"rid": [1, 1], "score": [best, second], "nik": [RATNA, BUDI], "no_kk": [KK2, KK2]})
+    decided = _decide(scored, accept=0.92, review=0.80, margin=0.05).row(0, named=True)
+    assert decided["outcome"] == outcome
+    assert decided["best_nik"] == RATNA
+
+
 def test_a_common_remaining_part_weighs_less_than_a_rare_one():
     # Thirty BUDIs elsewhere make BUDI common; WIRYOKUSUMO is carried by one person only.
     others = [person(f"35101501019{i:05d}", f"35101501019{i:05d}", f"BUDI {w}", village=V3)
