@@ -1,6 +1,6 @@
 """The Perlinsos code location: every asset of a load, the job that runs them, and resources.
 
-The flow, stage by stage (each stage is one folder of `assets/`):
+The flow, stage by stage (each stage is one asset group; its logic is one folder of `assets/`):
 
     ingest       raw_wilayah, raw_<extract>_file, extract_files, policy, load_info
     validation   wilayah, <extract> (typed), <extract>_quarantine, penduduk_flags, penduduk_unlisted,

@@ -2,8 +2,8 @@
 
 Keys are Kemendagri regency codes (`35.10`). They are dynamic: the landing sensor adds the
 regencies of every complete folder it sees, an operator can add more in the UI (or
-`regency_keys_of_folder` + `DagsterInstance.add_dynamic_partitions`), and `perlinsos backfill`
-adds those of the folder it loads. Static keys from `data/reference` would list only the regencies
+`regency_keys_of_folder` + `DagsterInstance.add_dynamic_partitions`), and `perlinsos load
+--by-regency` adds those of the folder it loads. Static keys from `data/reference` would list only the regencies
 the reference happens to hold, and would change the code location for every new reference.
 """
 
