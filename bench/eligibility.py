@@ -150,7 +150,7 @@ def excess_review(pairs: pl.DataFrame, reasons: pl.DataFrame, truth_dir: Path, p
     REVIEW and the reference does not, one counts under
 
     - `untold` when every land or vehicle record behind its `UNCERTAIN_MATCH` is one whose owner the
-      generator's truth says cannot be told apart from namesakes (the linkage issue requires those
+      generator's truth says cannot be told apart from namesakes (the contract requires those
       to stay `AMBIGUOUS`, and the policy then sends every listed household with excluding evidence
       to review); `untold_owner` of them are the true owner's household;
     - `told_apart` when at least one such record could have been told apart;

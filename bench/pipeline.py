@@ -54,7 +54,7 @@ from bench.sets import set_dir  # noqa: E402
 SIZES = (100_000, 1_000_000, 1_700_000)
 EXTRACTS = ("penduduk", "tanah", "kendaraan", "rumah", "wilayah")
 SAMPLE_SECONDS = 0.01
-# Targets of the Scale issue, printed beside the figures.
+# The contract's targets for a regency, printed beside the figures.
 TARGET_SECONDS = 60.0
 TARGET_PEAK_BYTES = 4e9  # "4 GB" read strictly: 4,000,000,000 bytes, 3,815 MiB
 TARGET_RATIO_DUCKDB = 10.0
