@@ -54,6 +54,16 @@ def test_every_output_table_and_export_exists(loaded):
     exported = sum(f["rows"] for f in manifest["files"] if f["path"].endswith("households.parquet"))
     assert exported == sql(db, "SELECT count(*) AS n FROM mart.households_latest")["n"][0]
 
+    # every row of every table and of both export files records the policy version of its load
+    version = sql(db, "SELECT policy_version FROM mart.loads_latest")["policy_version"][0]
+    assert version == manifest["policy_version"] and version
+    for table in TABLES:
+        versions = sql(db, f"SELECT DISTINCT policy_version FROM mart.{table}_latest")["policy_version"].to_list()
+        assert versions in ([version], []), table
+    for kind in ("households", "reasons"):
+        files = sorted(str(p) for p in folder.glob(f"*/*/{kind}.parquet"))
+        assert pl.read_parquet(files)["policy_version"].unique().to_list() == [version], kind
+
 
 def test_quarantine_matches_the_dirt_the_generator_wrote(generated, loaded):
     dirt = pl.read_csv(generated / "truth" / "dirt.csv", infer_schema=False).filter(

@@ -471,3 +471,35 @@ def test_masking_a_column_masks_a_nik_inside_a_text():
     frame = pl.DataFrame({"evidence": ["kandidat 3510154501900001; lain", "tanpa NIK", None]})
     assert mask_niks_in_column(frame, "evidence")["evidence"].to_list() == [
         "kandidat 351015******0001; lain", "tanpa NIK", None]
+
+
+def test_every_row_records_its_policy_version_and_an_older_database_gets_it_filled(tmp_path):
+    db, kk = tmp_path / "w.duckdb", "1" * 16
+
+    def publish(day: date, version: str, status: str) -> None:
+        load = {**_load(day), "policy_version": version}
+        hh = _households({kk: (status, 2, NIK_A)}).with_columns(policy_version=pl.lit(version))
+        publish_warehouse(db, load, _tables(hh, [_reason(kk, "CAR_OWNER")], [(NIK_A, kk)]))
+
+    publish(date(2026, 1, 1), "v1", "EXCLUDED")
+    # a database written before these tables carried the column
+    con = duckdb.connect(str(db))
+    for table in ("members", "household_reasons"):
+        con.execute(f"ALTER TABLE mart.{table} DROP COLUMN policy_version")
+    con.close()
+    publish(date(2026, 2, 1), "v2", "REVIEW")
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        expected = {"2026-01-01_35.10": "v1", "2026-02-01_35.10": "v2"}
+        filled = set()
+        for table in TABLES:
+            assert "policy_version" in table_columns(table), table
+            rows = con.execute(f"SELECT load_id, policy_version FROM mart.{table}").fetchall()
+            assert all(version == expected[load_id] for load_id, version in rows), table
+            filled |= {table} if rows else set()
+        # (the other tables hold no row in this load)
+        assert {"loads", "households", "household_reasons", "members", "eligibility_changes"} <= filled
+        assert {r[0] for r in con.execute("SELECT load_id FROM mart.household_reasons").fetchall()} == set(expected)
+    finally:
+        con.close()

@@ -113,7 +113,9 @@ def export_frames(
     # A penduduk evidence_id is a member's NIK, masked; or the household's own NO_KK (a rejected
     # registry row of the card: REJECTED_MEMBER_ROW, CONFLICTING_RECORDS), kept whole like no_kk.
     rs = (
-        reasons.join(routed.select("no_kk", "kode_kabupaten", "kode_kecamatan"), on="no_kk", how="inner")
+        # the household's policy version: every exported row records it, as in the database
+        reasons.drop("policy_version", strict=False)
+        .join(routed.select("no_kk", "kode_kabupaten", "kode_kecamatan", "policy_version"), on="no_kk", how="inner")
         .with_columns(
             pl.when((pl.col("evidence_source") == "penduduk") & (pl.col("evidence_id") != pl.col("no_kk")).fill_null(True))
             .then(mask_nik(pl.col("evidence_id")))

@@ -29,6 +29,10 @@ SCHEMA_VERSION = "1"
 
 EXTRACT_NAMES = ("penduduk", "tanah", "kendaraan", "rumah", "wilayah")
 
+# Every row of every table records the version of the policy file of its load (the loads row
+# too, there NOT NULL): thresholds decide links, quarantine holds and decisions alike.
+POLICY_VERSION = ("policy_version", "VARCHAR", "Version of the policy file of the load that produced the row")
+
 # Table -> (column DDL, table comment, {column: comment}). Column order is the published order.
 TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
     "loads": (
@@ -68,7 +72,7 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("desil", "INTEGER", "Person-weighted welfare decile 1-10 (1 = poorest); NULL when not scored"),
             ("status", "VARCHAR", "ELIGIBLE, EXCLUDED or REVIEW"),
             ("programs", "VARCHAR[]", "Programs the household is eligible for: PKH, SEMBAKO, PBI_JK"),
-            ("policy_version", "VARCHAR", "Version of the policy file that decided"),
+            POLICY_VERSION,
         ],
         "One row per household (NO_KK of the registry) and load, with its decision.",
     ),
@@ -84,6 +88,7 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("evidence", "VARCHAR", "The fact, in words"),
             ("link_method", "VARCHAR", "How the evidence record was linked to the household"),
             ("link_score", "DOUBLE", "Score of that link (1.0 for NIK links)"),
+            POLICY_VERSION,
         ],
         "One row per reason a household was excluded or sent to review, with its evidence.",
     ),
@@ -94,6 +99,7 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("component", "VARCHAR", "Component of the welfare score"),
             ("value", "VARCHAR", "The fact that was scored"),
             ("points", "INTEGER", "Points given for it"),
+            POLICY_VERSION,
         ],
         "One row per household and score component; points sum to mart.households.score.",
     ),
@@ -108,6 +114,7 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("relation", "VARCHAR", "Relation to the head (STAT_HBKEL)"),
             ("occupation", "VARCHAR", "Occupation (JENIS_PKRJN)"),
             ("nik_warning", "VARCHAR", "Quarantine warning on the NIK, e.g. NIK_DATE_MISMATCH"),
+            POLICY_VERSION,
         ],
         "One row per living registry person and load.",
     ),
@@ -124,6 +131,7 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("note", "VARCHAR", "Why: NIK_NAME_CONFLICT, COMPANY_NPWP, OUT_OF_SCOPE, NO_CANDIDATE, "
              "OWNER_ROW_REJECTED, NAMESAKE_ELSEWHERE, NAMESAKE_UNLISTED, and for housing HEAD_NOT_MEMBER, HEAD_BY_NAME, HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND"),
             ("candidates", "VARCHAR[]", "Candidate NIKs of an ambiguous or uncertain match"),
+            POLICY_VERSION,
         ],
         "One row per land, vehicle and housing record, with how it was linked.",
     ),
@@ -132,11 +140,12 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("load_id", "VARCHAR NOT NULL", "Load that produced the row"),
             ("source", "VARCHAR NOT NULL", "Extract: penduduk, tanah, kendaraan, rumah, wilayah"),
             ("row_number", "BIGINT", "1-based data row of the file; NULL for a file-level finding"),
-            ("record_id", "VARCHAR", "The row's key as written (NIK, NIB, NO_RANGKA, NO_KK)"),
+            ("record_id", "VARCHAR", "The row's key (NIK, NIB, NO_RANGKA, NO_KK, KODE): cleaned when usable, else as written"),
             ("column", "VARCHAR", "Source column that broke the rule"),
             ("rule", "VARCHAR", "Rule broken (see docs/validation.md)"),
             ("value", "VARCHAR", "The offending value as written"),
             ("action", "VARCHAR", "ROW_REJECTED, VALUE_DROPPED or FLAGGED"),
+            POLICY_VERSION,
         ],
         "One row per broken rule in a source row.",
     ),
@@ -154,6 +163,7 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
              "DECILE_MOVED, NO_KK_CHANGED or HEAD_CHANGED (see docs/outputs.md)"),
             ("reason_codes", "VARCHAR[]", "Reason codes that explain the change: the policy codes the household "
              "has gained (NEWLY_ELIGIBLE: has lost), plus NO_KK_CHANGED, HEAD_CHANGED, DECILE_MOVED, NOT_IN_REGISTRY"),
+            POLICY_VERSION,
         ],
         "One row per household whose status or decile changed since the previous load.",
     ),
@@ -180,6 +190,10 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
         for name, typ, _ in columns:  # columns added by a later schema version
             if name not in existing:
                 con.execute(f'ALTER TABLE mart.{table} ADD COLUMN "{name}" {typ.replace(" NOT NULL", "")}')
+                if name == POLICY_VERSION[0] and existing:
+                    # the rows of earlier loads: their load's version, which mart.loads has kept
+                    con.execute(f"UPDATE mart.{table} t SET policy_version = l.policy_version "
+                                "FROM mart.loads l WHERE l.load_id = t.load_id")
         con.execute(f"COMMENT ON TABLE mart.{table} IS {_quote(comment)}")
         for name, _, col_comment in columns:
             con.execute(f'COMMENT ON COLUMN mart.{table}."{name}" IS {_quote(col_comment)}')
@@ -195,21 +209,26 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
 INSERT_ROWS = 2_000_000  # rows handed to DuckDB at a time
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, load_id: str) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, constants: Mapping[str, str]) -> None:
+    """Append `frame`'s rows to `mart.{table}`; a column the frame lacks takes its value from
+    `constants` (the load's id and policy version: given in SQL, not repeated in the frame)."""
     columns = table_columns(table)
-    frame = frame.with_columns(pl.lit(load_id).alias("load_id"))
-    missing = [c for c in columns if c not in frame.columns]
+    given = [c for c in columns if c in frame.columns]
+    missing = [c for c in columns if c not in frame.columns and c not in constants]
     if missing:
         raise ValueError(f"mart.{table}: the frame lacks columns {missing}")
     quoted = ", ".join(f'"{c}"' for c in columns)
+    values = [c for c in columns if c not in frame.columns]
+    select = ", ".join(f'"{c}"' if c in frame.columns else f"${c}" for c in columns)
+    params = {c: constants[c] for c in values}
     # In slices: handing a frame to DuckDB copies it to Arrow, so a whole table would be held twice.
     # Texts go as Arrow string views, Polars' own layout, which DuckDB reads: the default (large
     # strings) copied every text once more (0.5 s of the warehouse step at 1,700,000 persons).
     for start in range(0, max(frame.height, 1), INSERT_ROWS):
-        arrow = frame.slice(start, INSERT_ROWS).select(columns).to_arrow(compat_level=pl.CompatLevel.newest())
+        arrow = frame.slice(start, INSERT_ROWS).select(given).to_arrow(compat_level=pl.CompatLevel.newest())
         con.register("_incoming", arrow)
         try:
-            con.execute(f"INSERT INTO mart.{table} ({quoted}) SELECT {quoted} FROM _incoming")
+            con.execute(f"INSERT INTO mart.{table} ({quoted}) SELECT {select} FROM _incoming", params)
         finally:
             con.unregister("_incoming")
 
@@ -390,9 +409,10 @@ def publish_warehouse(
                 _create_schema(con)
                 for table in TABLES:
                     con.execute(f"DELETE FROM mart.{table} WHERE load_id = ?", [load_id])
-                _insert(con, "loads", pl.DataFrame([dict(load)]), load_id)
+                constants = {"load_id": load_id, "policy_version": load["policy_version"]}
+                _insert(con, "loads", pl.DataFrame([dict(load)]), constants)
                 for table, frame in tables.items():
-                    _insert(con, table, frame, load_id)
+                    _insert(con, table, frame, constants)
                     con.execute("CHECKPOINT")
                     counts[table] = frame.height
                 params = {"load_id": load_id, "scope": load["scope"], "load_date": load["load_date"]}
@@ -401,7 +421,7 @@ def publish_warehouse(
                 counts["eligibility_changes"] = 0
                 if con.execute(PREVIOUS_LOAD_SQL, params).fetchall():
                     changes = con.sql(CHANGES_SQL, params=params).pl()
-                    _insert(con, "eligibility_changes", changes, load_id)
+                    _insert(con, "eligibility_changes", changes, constants)
                     counts["eligibility_changes"] = changes.height
                 # Published now, under the writer lock: loads that waited on each other are
                 # ordered as they were published, whenever their steps prepared them.
