@@ -70,7 +70,7 @@ def db(tmp_path) -> Path:
     con.executemany("INSERT INTO mart.household_reasons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         (NEW, KK, "REVIEW", "UNCERTAIN_MATCH", "Ada aset yang mungkin milik keluarga ini", "kendaraan",
          "MHKA1BA1JFK000123", "MOBIL PENUMPANG TOYOTA (2018), nopol P 1234 AB, pajak s.d. 2026-05-01; "
-         "kecocokan nama 0,85 di bawah ambang", "NAME_MATCH", 0.85),
+         "kecocokan nama 0,9 di bawah ambang", "NAME_MATCH", 0.9),
         (NEW, KK, "REVIEW", "REJECTED_MEMBER_ROW", "Data salah satu anggota keluarga ditolak", "penduduk", KK,
          f"Baris penduduk 17 dengan NO_KK ini ditolak (NIK_LENGTH), NIK tertulis {HEAD}", None, None),
         (NEW, KK, "EXCLUSION", "STATE_EMPLOYEE", "Anggota keluarga bekerja sebagai PNS", "penduduk", WIFE,
@@ -108,7 +108,8 @@ def test_shows_members_components_decile_programs_and_every_reason(db):
     for code in ("UNCERTAIN_MATCH", "REJECTED_MEMBER_ROW", "STATE_EMPLOYEE"):
         assert code in out
     assert "MHKA1BA1JFK000123" in out and "nopol P 1234 AB" in out
-    assert "tautan: NAME_MATCH (kecocokan nama), skor nama 0,85" in out
+    # the score written as the evidence text beside it writes it
+    assert "kecocokan nama 0,9 di bawah ambang" in out and "tautan: NAME_MATCH (kecocokan nama), skor nama 0,9\n" in out + "\n"
     # a member named as evidence is shown by name next to the masked NIK
     assert f"{mask_nik(WIFE)} (SITI AMINAH)" in out
 
@@ -187,3 +188,4 @@ def test_mask_nik():
     assert mask_nik("3510150101800001") == "351015******0001"
     assert mask_nik(None) == "-"
     assert mask_nik("12345") == "12345"
+

@@ -214,7 +214,12 @@ def render(load_id: str, hh: tuple, members: list[tuple], components: list[tuple
         if method:
             how = METHOD_TEXT.get(method, method)
             score_word = "skor nama" if method in ("NAME_MATCH", "AMBIGUOUS") else "skor"
-            lines.append(
-                f"      tautan: {method} ({how})" + ("" if link_score is None else f", {score_word} {link_score:.2f}".replace(".", ","))
-            )
+            lines.append(f"      tautan: {method} ({how})"
+                         + ("" if link_score is None else f", {score_word} {score_text(link_score)}"))
     return "\n".join(lines)
+
+
+def score_text(x: float) -> str:
+    """A link score as the evidence texts write it, by the same expression (assets/text.py): at
+    most two decimals, none when whole, a decimal comma: 0,86; 0,9; 1."""
+    return pl.select(number_text(pl.lit(float(x)))).item()
