@@ -35,6 +35,7 @@ REGION_NAME_CONFLICT = "REGION_NAME_CONFLICT"  # a wilayah code with two names: 
 
 # Values
 REQUIRED_MISSING = "REQUIRED_MISSING"  # an empty field that the contract requires
+LINE_BREAK_IN_FIELD = "LINE_BREAK_IN_FIELD"  # free text holding a line break: a quote left open may have swallowed rows (FLAGGED)
 DATE_UNPARSEABLE = "DATE_UNPARSEABLE"  # not YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY
 DATE_IMPOSSIBLE = "DATE_IMPOSSIBLE"  # e.g. 31-02-2001, or before 1900
 DATE_IN_FUTURE = "DATE_IN_FUTURE"  # after the load date
@@ -64,6 +65,7 @@ RULES = (
     DUPLICATE_CONFLICT,
     REGION_NAME_CONFLICT,
     REQUIRED_MISSING,
+    LINE_BREAK_IN_FIELD,
     DATE_UNPARSEABLE,
     DATE_IMPOSSIBLE,
     DATE_IN_FUTURE,

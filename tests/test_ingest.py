@@ -103,6 +103,30 @@ def test_parquet_natural_types_become_text(tmp_path):
     assert raw.frame["ROW_NUMBER"].to_list() == [1, 2]
 
 
+def test_parquet_timestamps_and_decimals_become_the_contracts_text(tmp_path):
+    """A warehouse export often writes dates as timestamps and money as decimals."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    frame = pl.DataFrame({c: ["x", "y"] for c in REQUIRED_COLUMNS["tanah"]}).with_columns(
+        pl.Series("TGL_TERBIT", [datetime(2005, 2, 1, 0, 0), datetime(2019, 12, 31, 23, 59)]),
+        pl.Series("LUAS_M2", [Decimal("1234.50"), Decimal("500.00")], dtype=pl.Decimal(12, 2)),
+        pl.Series("NJOP_PER_M2", [Decimal("12500"), Decimal("30000")], dtype=pl.Decimal(12, 0)),
+    )
+    frame.write_parquet(tmp_path / "tanah.parquet")
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.frame["TGL_TERBIT"].to_list() == ["2005-02-01", "2019-12-31"]
+    assert raw.frame["LUAS_M2"].to_list() == ["1234,5", "500"]
+    assert raw.frame["NJOP_PER_M2"].to_list() == ["12500", "30000"]
+
+
+def test_a_header_that_is_not_the_first_line_stops_the_load(tmp_path):
+    row = _tanah_row()
+    _write(tmp_path / "tanah.csv", f"\n{TANAH_HEADER}\n{row}\n")
+    with pytest.raises(ExtractError, match="tanah.csv: the header row cannot be read as comma-separated names"):
+        read_extract(tmp_path, "tanah")
+
+
 def test_parquet_values_parse_back(tmp_path):
     # what Parquet ingest writes, validation's number parser reads back exactly
     from assets.validation.parse import parse_number
@@ -151,6 +175,13 @@ def test_malformed_files_name_the_file_without_values(tmp_path):
     ([_tanah_row(), _tanah_row(nib="12010203000002"),
       _tanah_row(nib="12010203000003").replace(",2005-02-01", ',"2005-02-01')],
      "a quote opened in the record starting on line 4 is never closed"),
+    # a quote inside a field that is not quoted (a house number in inches), on the third record
+    ([_tanah_row(), _tanah_row(nib="12010203000002"), _tanah_row(nib="12010203000003").replace(",HM,", ',H"M,'),
+      _tanah_row(nib="12010203000004")],
+     "the record on line 4 has a quote inside a field that is not quoted"),
+    # text after a quoted field (a nickname in quotes before the name)
+    ([_tanah_row(), _tanah_row(nib="12010203000002").replace(",HM,", ',"H" M,')],
+     "the record on line 3 has a quote inside a field that is not quoted, or text after a quoted field"),
 ])
 def test_a_structural_error_names_its_line_without_values(tmp_path, rows, where):
     _write(tmp_path / "tanah.csv", "\n".join([TANAH_HEADER, *rows]) + "\n")
@@ -160,10 +191,19 @@ def test_a_structural_error_names_its_line_without_values(tmp_path, rows, where)
     assert SECRET_NIK not in str(err.value) and "1201020300000" not in str(err.value)
 
 
-def test_empty_file_is_an_error(tmp_path):
-    _write(tmp_path / "tanah.csv", "")
-    with pytest.raises(ExtractError, match="tanah.csv"):
+@pytest.mark.parametrize("text, bom", [("", False), ("", True), ("\n\n", False)])
+def test_empty_file_is_an_error_that_says_so(tmp_path, text, bom):
+    _write(tmp_path / "tanah.csv", text, bom=bom)
+    with pytest.raises(ExtractError, match="tanah.csv: the file is empty"):
         read_extract(tmp_path, "tanah")
+
+
+def test_a_file_separated_by_semicolons_is_named_as_such(tmp_path):
+    _write(tmp_path / "tanah.csv", TANAH_HEADER.replace(",", ";") + "\n" + _tanah_row().replace(",", ";") + "\n")
+    with pytest.raises(ExtractError) as err:
+        read_extract(tmp_path, "tanah")
+    assert "required column(s) missing" in str(err.value) and "comma-separated" in str(err.value)
+    assert SECRET_NIK not in str(err.value)
 
 
 def test_header_only_gives_empty_frame(tmp_path):

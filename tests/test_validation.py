@@ -439,6 +439,19 @@ def test_not_positive_rejects(regions, name, base, column, text, rule):
     assert result.frame.height == 0
 
 
+@pytest.mark.parametrize(("name", "base", "column", "other"), [
+    ("tanah", PARCEL, "NJOP_PER_M2", {"NIB": "12010203000002"}),
+    ("kendaraan", VEHICLE, "NILAI_JUAL", {"NO_RANGKA": "MH1JF7654321"}),
+])
+def test_money_is_judged_in_whole_rupiah_and_quarantined_as_delivered(regions, name, base, column, other):
+    """Money is kept in whole Rupiah: `0,4` is 0, not positive; `0,6` is 1. The quarantine row
+    carries the text as delivered, not the rounded number."""
+    result = run(name, [{**base, column: "0,4"}, {**base, column: "0,6", **other}], regions)
+    assert findings(result) == [(1, column, rules.NOT_POSITIVE, rules.ROW_REJECTED)]
+    assert result.quarantine["value"].to_list() == ["0,4"]
+    assert result.frame[column].to_list() == [1]
+
+
 def test_label_case_and_spaces_normalised(regions):
     result = run("penduduk", [person(1, JENIS_KLMIN="laki-laki", STAT_KWN=" KAWIN ",
                                      JENIS_PKRJN="petani / pekebun", STATUS="Hidup")], regions)
@@ -690,6 +703,34 @@ def test_extract_file_end_to_end_with_extra_column(tmp_path, regions):
     # the frame alone with the extra columns passed separately gives the same
     again = validate_kendaraan(extract.frame, regions, LOAD, SCOPE, extra_columns=["WARNA"])
     assert again.quarantine.equals(result.quarantine)
+
+
+def test_a_quote_left_open_that_swallows_rows_is_flagged_on_the_row_that_swallowed_them(tmp_path, regions):
+    cols = list(REQUIRED_COLUMNS["tanah"])
+
+    def line(nib: str, name: str) -> str:
+        return ",".join(name if c == "NAMA_PEMEGANG" else PARCEL[c] if c != "NIB" else nib for c in cols)
+
+    lines = [line(f"1201020300000{i}", "BUDI SANTOSO") for i in range(1, 8)]
+    lines[2] = line("12010203000003", '"ABDUL')  # opens a quote ...
+    lines[5] = line("12010203000006", 'HASAN"')  # ... closed three lines further
+    (tmp_path / "tanah.csv").write_text(",".join(cols) + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    extract = read_extract(tmp_path, "tanah")
+    assert extract.rows == 4  # the rows 4 and 5 and the start of 6 are inside a name
+    result = validate_tanah(extract, regions, LOAD, SCOPE)
+    assert findings(result) == [(3, "NAMA_PEMEGANG", rules.LINE_BREAK_IN_FIELD, rules.FLAGGED)]
+    assert result.frame.height == 4
+    # one clean text field with a line break is flagged the same, and flows on with the break squeezed
+    ok = run("kendaraan", [{**VEHICLE, "ALAMAT_PEMILIK": "DUSUN KRAJAN\nRT 1"}], regions)
+    assert findings(ok) == [(1, "ALAMAT_PEMILIK", rules.LINE_BREAK_IN_FIELD, rules.FLAGGED)]
+    assert ok.frame["ALAMAT_PEMILIK"].to_list() == ["DUSUN KRAJAN RT 1"]
+
+
+def test_quarantine_names_the_record_by_its_cleaned_key_and_keeps_the_value_as_delivered(regions):
+    result = run("tanah", [{**PARCEL, "NIB": " 12.010.203.000.001 ", "LUAS_M2": " -5 "}], regions)
+    assert findings(result) == [(1, "LUAS_M2", rules.NOT_POSITIVE, rules.ROW_REJECTED)]
+    row = result.quarantine.row(0, named=True)
+    assert (row["record_id"], row["value"]) == ("12010203000001", " -5 ")
 
 
 def test_stats_have_counts_only(regions):

@@ -110,6 +110,8 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, list[str]]:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             names = next(csv_reader(handle), [])
     except Exception as exc:  # polars raises several types; the message may quote data
+        if path.stat().st_size < 4096 and not path.read_bytes().lstrip(b"\xef\xbb\xbf \t\r\n"):
+            raise ExtractError(f"{path.name}: the file is empty (not even a header row)") from None
         where = _first_bad_line(path)
         raise ExtractError(
             f"{path.name}: cannot be read as a UTF-8 comma-separated file with a header "
@@ -120,25 +122,45 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, list[str]]:
     return frame, names
 
 
+# One physical line of well-formed CSV: fields either without quotes, or wholly quoted (a quote
+# inside doubled). A quote anywhere else (`JL MELATI 5"A`, `"DUL" ABDUL`) is what Polars refuses
+# and Python's csv module lets pass.
+_FIELD = r'(?:[^",\r\n]*|"(?:[^"]|"")*")'
+_CSV_LINE = re.compile(rf"{_FIELD}(?:,{_FIELD})*\r?\n?")
+
+
 def _first_bad_line(path: Path) -> str | None:
     """Where a CSV that Polars refused goes wrong, without a value from it: the first line that
     is not UTF-8, the first record with more fields than the header (a record with fewer is
-    read, its last fields missing), or a quote left open (its record runs to the end of the
-    file).
+    read, its last fields missing), a quote inside a field that is not quoted (or text after a
+    quoted one), or a quote left open (its record runs to the end of the file).
 
     Only on a file already refused, so reading it record by record here costs a load nothing."""
     start = 1  # the line the next record starts on
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = csv_reader(handle)
+            lines: list[str] = []
+
+            def kept(source):  # the physical lines of the record being read
+                for line in source:
+                    lines.append(line)
+                    yield line
+
+            rows = csv_reader(kept(handle))
             header = next(rows, None)
             if header is None:
                 return None
+            lines.clear()
             start, record = 2, None
             for record in rows:
                 if len(record) > len(header):
                     return (f"the record starting on line {start} has {len(record)} fields, "
                             f"the header {len(header)}")
+                spans = any("\n" in f or "\r" in f for f in record)  # (an open quote runs on)
+                if len(lines) == 1 and not spans and '"' in lines[0] and not _CSV_LINE.fullmatch(lines[0]):
+                    return (f"the record on line {start} has a quote inside a field that is not "
+                            "quoted, or text after a quoted field")
+                lines.clear()
                 last, start = start, rows.line_num + 1
             if record is not None and any("\n" in field or "\r" in field for field in record):
                 handle.seek(0)
@@ -247,7 +269,10 @@ def read_extract(folder: Path, name: str) -> RawExtract:
             extra.append(written.replace(_BOM, "").strip())
     missing = [c for c in required if c.upper() not in seen]
     if missing:
-        raise ExtractError(f"{path.name}: required column(s) missing: {', '.join(missing)}")
+        hint = ""
+        if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+            hint = " (the header is one name holding ';', tab or '|': the contract's files are comma-separated)"
+        raise ExtractError(f"{path.name}: required column(s) missing: {', '.join(missing)}{hint}")
 
     blank_to_null = [
         pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)).otherwise(None).alias(c)

@@ -137,9 +137,11 @@ def _parse_number(expr: pl.Expr) -> pl.Expr:
     return pl.when(v.is_finite()).then(v).otherwise(None)
 
 
-def _number_rule(expr: pl.Expr, positive: bool) -> pl.Expr:
+def _number_rule(expr: pl.Expr, positive: bool, whole: bool = False) -> pl.Expr:
     s = _number_text(expr)
     v = _parse_number(expr)
+    if whole:  # judged as it is kept: in whole units
+        v = v.round(0)
     out = (
         pl.when(s.is_null())
         .then(pl.lit(None, dtype=pl.String))
@@ -168,9 +170,11 @@ def parse_number(expr: pl.Expr) -> pl.Expr:
     return _parse_number(expr)
 
 
-def number_rule(expr: pl.Expr, positive: bool = True) -> pl.Expr:
-    """`NUMBER_UNPARSEABLE`, `NOT_POSITIVE` (zero or negative, when `positive`), or null."""
-    return _number_rule(expr, positive)
+def number_rule(expr: pl.Expr, positive: bool = True, whole: bool = False) -> pl.Expr:
+    """`NUMBER_UNPARSEABLE`, `NOT_POSITIVE` (zero or negative, when `positive`), or null. `whole`:
+    the number is kept in whole units (`parse_int`), so it is judged rounded: `0,4` Rupiah is 0,
+    not positive, and the rule, not the typed model, says so with the text as delivered."""
+    return _number_rule(expr, positive, whole)
 
 
 def parse_int(expr: pl.Expr) -> pl.Expr:

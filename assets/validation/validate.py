@@ -119,7 +119,11 @@ def _blank_then(column: str, rule: pl.Expr, missing: str = rules.REQUIRED_MISSIN
 
 
 def _text(column: str, required: bool = False, upper: bool = False) -> _Col:
-    """Free text: blanks squeezed; empty → null; required → `REQUIRED_MISSING`."""
+    """Free text: blanks squeezed; empty → null; required → `REQUIRED_MISSING`; a line break in
+    it → `LINE_BREAK_IN_FIELD`, flagged: in a CSV it comes from a quoted field spanning lines,
+    and a quote opened by mistake (`"DUL` for a nickname) makes one field of the lines up to the
+    next quote, so the rows between are not in the file as Polars reads it. The operator is shown
+    the row that swallowed them; the squeezed text flows on."""
     value = parse.squeeze(pl.col(column))
     if upper:
         value = value.str.to_uppercase()
@@ -127,6 +131,9 @@ def _text(column: str, required: bool = False, upper: bool = False) -> _Col:
     if required:
         rule = pl.when(parse.is_blank(pl.col(column))).then(pl.lit(rules.REQUIRED_MISSING))
         col.checks.append(_Check(column, rule.otherwise(_null_str()), rules.ROW_REJECTED))
+    breaks = pl.col(column).str.contains(r"[\r\n]").fill_null(False)
+    col.checks.append(_Check(column, pl.when(breaks).then(pl.lit(rules.LINE_BREAK_IN_FIELD))
+                             .otherwise(_null_str()), rules.FLAGGED))
     return col
 
 
@@ -160,7 +167,7 @@ def _positive(column: str, integer: bool) -> _Col:
     return _Col(
         derive={column: {
             _d(column, "v"): value,
-            _d(column, "r"): _blank_then(column, parse.number_rule(pl.col(column))),
+            _d(column, "r"): _blank_then(column, parse.number_rule(pl.col(column), whole=integer)),
         }},
         typed=[pl.col(_d(column, "v")).alias(f"~{column}")],
         checks=[_Check(column, pl.col(_d(column, "r")), rules.ROW_REJECTED)],
