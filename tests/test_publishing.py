@@ -196,6 +196,10 @@ def test_changes_follow_a_family_by_its_members_when_the_head_is_gone(tmp_path):
     (("EXCLUDED", 8), ("REVIEW", None), "TO_REVIEW"),
     (("ELIGIBLE", 3), ("ELIGIBLE", 4), "DECILE_MOVED"),
     (("ELIGIBLE", 3), ("ELIGIBLE", 3), None),
+    (("REVIEW", None), ("REVIEW", 3), "DECILE_MOVED"),  # scored now, not before
+    (("REVIEW", 3), ("REVIEW", None), "DECILE_MOVED"),
+    (("REVIEW", None), ("REVIEW", None), None),
+    (("REVIEW", 3), ("REVIEW", 3), None),  # still in review: no change
 ])
 def test_each_change_of_status_is_named(tmp_path, before, after, change):
     db = tmp_path / "w.duckdb"
@@ -503,3 +507,129 @@ def test_every_row_records_its_policy_version_and_an_older_database_gets_it_fill
         assert {r[0] for r in con.execute("SELECT load_id FROM mart.household_reasons").fetchall()} == set(expected)
     finally:
         con.close()
+
+
+
+# --- between loads: which previous load, and who continues whom --------------------------------------
+
+P1, P2, P3, P4 = "3510150101800021", "3510150101800022", "3510150101800023", "3510150101800024"
+
+
+def _changes(db: Path, load_id: str | None = None) -> dict[str, tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        where = "load_id = ?" if load_id else "load_id = (SELECT max(load_id) FROM mart.eligibility_changes)"
+        rows = con.execute(f"SELECT no_kk, previous_load_id, previous_no_kk, status, change, reason_codes "
+                           f"FROM mart.eligibility_changes WHERE {where}", [load_id] if load_id else []).fetchall()
+    finally:
+        con.close()
+    assert len({r[0] for r in rows}) == len(rows)
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_two_families_merged_under_one_card_continue_the_one_whose_head_heads_it(tmp_path):
+    db = tmp_path / "w.duckdb"
+    a, b, new = "2" * 16, "3" * 16, "7" * 16
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
+        _households({a: ("ELIGIBLE", 2, P1), b: ("ELIGIBLE", 2, P2)}), members=[(P1, a), (P2, b)]))
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
+        _households({new: ("ELIGIBLE", 2, P2)}), members=[(P1, new), (P2, new)]))
+    got = _changes(db)
+    assert got[new][1:3] == (b, "ELIGIBLE")  # b's head heads the new card
+    # a's family lives on under the new card: not gone from the registry
+    assert got[a][1:] == (a, None, "DISSOLVED", ["JOINED_OTHER_KK"])
+    assert b not in got
+
+
+def test_among_former_heads_none_of_whom_heads_the_new_card_the_one_that_brought_most_continues(tmp_path):
+    db = tmp_path / "w.duckdb"
+    small, big, new = "2" * 16, "3" * 16, "7" * 16  # the smaller NO_KK brought fewer members
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
+        _households({small: ("ELIGIBLE", 2, P1), big: ("ELIGIBLE", 2, P2)}),
+        members=[(P1, small), (P2, big), (P3, big), (P4, big)]))
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
+        _households({new: ("ELIGIBLE", 2, P3)}), members=[(P1, new), (P2, new), (P3, new), (P4, new)]))
+    got = _changes(db)
+    assert got[new][1] == big and got[small][3:] == ("DISSOLVED", ["JOINED_OTHER_KK"])
+
+
+def test_a_head_who_joined_a_card_that_existed_leaves_the_old_card_joined_not_continued(tmp_path):
+    """A head match continues only a card that is new in this load; a card that existed keeps its
+    own history. With its head alive, the family's members do not vote either."""
+    db = tmp_path / "w.duckdb"
+    old, keep, rest = "2" * 16, "3" * 16, "7" * 16
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
+        _households({old: ("ELIGIBLE", 2, P1), keep: ("EXCLUDED", 9, P2)}),
+        members=[(P1, old), (P3, old), (P4, old), (P2, keep)]))
+    # the head moves in with another family; the rest of the family gets a new card
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
+        _households({keep: ("EXCLUDED", 9, P2), rest: ("ELIGIBLE", 2, P3)}),
+        members=[(P1, keep), (P2, keep), (P3, rest), (P4, rest)]))
+    got = _changes(db)
+    assert keep not in got
+    assert got[old][1:] == (old, None, "DISSOLVED", ["JOINED_OTHER_KK"])
+    assert got[rest][1:3] == (None, "ELIGIBLE") and got[rest][3] == "NEW_HOUSEHOLD"
+
+
+def test_changes_are_against_the_latest_earlier_load_of_the_same_scope(tmp_path):
+    db, kk = tmp_path / "w.duckdb", "1" * 16
+    for day, desil, scope in ((date(2026, 1, 1), 1, "35.10"), (date(2026, 2, 1), 2, "35.10"),
+                              (date(2026, 2, 15), 9, "35.99"), (date(2026, 3, 1), 3, "35.10")):
+        publish_warehouse(db, _load(day, scope), _tables(_households({kk: ("ELIGIBLE", desil, NIK_A)})))
+    march = _changes(db, "2026-03-01_35.10")
+    assert march[kk][0] == "2026-02-01_35.10" and march[kk][3] == "DECILE_MOVED"
+    assert _changes(db, "2026-02-15_35.99") == {}  # the other scope's first load
+    # February run again after March: still against January, never a later load
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(_households({kk: ("ELIGIBLE", 2, NIK_A)})))
+    assert _changes(db, "2026-02-01_35.10")[kk][0] == "2026-01-01_35.10"
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM mart.eligibility_changes WHERE load_id = '2026-02-01_35.10'"
+                       ).fetchone()[0] == 1  # replaced, not added
+    con.close()
+
+
+def test_reason_codes_are_what_is_new_and_a_head_change_is_named(tmp_path):
+    db = tmp_path / "w.duckdb"
+    doubt, moved, head = "1" * 16, "2" * 16, "3" * 16
+    moved_new = "7" * 16
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
+        _households({doubt: ("REVIEW", 3, P1), moved: ("EXCLUDED", 9, P2), head: ("ELIGIBLE", 3, P3)}),
+        [_reason(doubt, "UNCERTAIN_MATCH", "REVIEW"), _reason(moved, "HIGH_ELECTRICITY")],
+        [(P1, doubt), (P2, moved), (P3, head), (P4, head)]))
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
+        _households({doubt: ("EXCLUDED", 3, P1), moved_new: ("EXCLUDED", 9, P2), head: ("ELIGIBLE", 3, P4)}),
+        [_reason(doubt, "UNCERTAIN_MATCH", "REVIEW"), _reason(doubt, "CAR_OWNER"),
+         _reason(moved_new, "HIGH_ELECTRICITY")],
+        [(P1, doubt), (P2, moved_new), (P4, head)]))
+    got = _changes(db)
+    assert got[doubt][3:] == ("NEWLY_EXCLUDED", ["CAR_OWNER"])  # the doubt it had before is no news
+    assert got[moved_new][1:] == (moved, "EXCLUDED", "NO_KK_CHANGED", ["NO_KK_CHANGED"])
+    assert got[head][3:] == ("HEAD_CHANGED", ["HEAD_CHANGED"])
+
+
+def test_a_card_dissolved_before_is_not_reported_again_when_it_leaves_the_registry(tmp_path):
+    db = tmp_path / "w.duckdb"
+    gone, kk = "1" * 16, "2" * 16
+    dissolved = _households({gone: ("EXCLUDED", None, None), kk: ("ELIGIBLE", 2, NIK_A)}).with_columns(
+        members=pl.when(pl.col("no_kk") == gone).then(0).otherwise(pl.col("members")).cast(pl.Int32))
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
+        dissolved, [_reason(gone, "HOUSEHOLD_DISSOLVED")], [(NIK_A, kk)]))
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
+        _households({kk: ("ELIGIBLE", 3, NIK_A)}), members=[(NIK_A, kk)]))
+    assert set(_changes(db)) == {kk}
+
+
+def test_a_former_head_continues_a_new_card_before_the_members_of_another_family_do(tmp_path):
+    """One family's head died and its two survivors joined a new card, which another family's
+    head (alive) moved to as well: the head match continues it; the family whose survivors are
+    the majority there joined it."""
+    db = tmp_path / "w.duckdb"
+    a, b, new = "2" * 16, "3" * 16, "7" * 16
+    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
+        _households({a: ("ELIGIBLE", 2, P1), b: ("ELIGIBLE", 2, P2)}),
+        members=[(P1, a), (P3, a), (P4, a), (P2, b)]))
+    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
+        _households({new: ("ELIGIBLE", 2, P3)}), members=[(P2, new), (P3, new), (P4, new)]))
+    got = _changes(db)
+    assert got[new][1] == b
+    assert got[a][1:] == (a, None, "DISSOLVED", ["JOINED_OTHER_KK"])

@@ -162,7 +162,7 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("change", "VARCHAR", "NEWLY_ELIGIBLE, NEWLY_EXCLUDED, TO_REVIEW, DISSOLVED, NEW_HOUSEHOLD, "
              "DECILE_MOVED, NO_KK_CHANGED or HEAD_CHANGED (see docs/outputs.md)"),
             ("reason_codes", "VARCHAR[]", "Reason codes that explain the change: the policy codes the household "
-             "has gained (NEWLY_ELIGIBLE: has lost), plus NO_KK_CHANGED, HEAD_CHANGED, DECILE_MOVED, NOT_IN_REGISTRY"),
+             "has gained (NEWLY_ELIGIBLE: has lost), plus NO_KK_CHANGED, HEAD_CHANGED, DECILE_MOVED, NOT_IN_REGISTRY, JOINED_OTHER_KK"),
             POLICY_VERSION,
         ],
         "One row per household whose status or decile changed since the previous load.",
@@ -262,8 +262,13 @@ gone AS (
 ),
 -- a NO_KK that disappeared is matched by its former head's NIK (a living person now, on a new NO_KK) ...
 by_head AS (
-    SELECT g.no_kk AS previous_no_kk, cm.no_kk, 1 AS rule, 0 AS moved
-    FROM gone g JOIN cur_members cm ON cm.nik = g.head_nik
+    SELECT g.no_kk AS previous_no_kk, cm.no_kk, 1 AS rule,
+           -- when several former heads live on one new card: the one who heads it, then the card
+           -- that brought the most of its former members
+           CASE WHEN c.head_nik = g.head_nik THEN 0 ELSE 1 END AS heads,
+           (SELECT count(*) FROM old_members om JOIN cur_members cm2 ON cm2.nik = om.nik
+            WHERE om.no_kk = g.no_kk AND cm2.no_kk = cm.no_kk) AS moved
+    FROM gone g JOIN cur_members cm ON cm.nik = g.head_nik JOIN cur c ON c.no_kk = cm.no_kk
     WHERE cm.no_kk IN (SELECT no_kk FROM new_kk)
 ),
 -- ... and, when the former head is no longer a living person (died, moved out), by the new NO_KK
@@ -279,13 +284,23 @@ survivor_counts AS (
     FROM survivors GROUP BY previous_no_kk, no_kk
 ),
 by_members AS (
-    SELECT previous_no_kk, no_kk, 2 AS rule, moved FROM survivor_counts
+    SELECT previous_no_kk, no_kk, 2 AS rule, 1 AS heads, moved FROM survivor_counts
     WHERE 2 * moved > alive AND no_kk IN (SELECT no_kk FROM new_kk)
 ),
--- a new NO_KK has at most one predecessor: the head match first, then the most members
+-- a new NO_KK has at most one predecessor: the head match first (its head's former card, then
+-- the most former members), then the most members, then the smaller NO_KK
 successors AS (
-    SELECT previous_no_kk, no_kk FROM (SELECT * FROM by_head UNION ALL SELECT * FROM by_members)
-    QUALIFY row_number() OVER (PARTITION BY no_kk ORDER BY rule, moved DESC, previous_no_kk) = 1
+    SELECT previous_no_kk, no_kk FROM (SELECT * FROM by_head UNION ALL BY NAME SELECT * FROM by_members)
+    QUALIFY row_number() OVER (PARTITION BY no_kk ORDER BY rule, heads, moved DESC, previous_no_kk) = 1
+),
+-- a disappeared NO_KK continued by no card, whose former head (or, the head gone, a strict
+-- majority of its living former members) lives on another card: its family joined that card
+-- (not gone from the registry)
+joined_other AS (
+    SELECT no_kk FROM (
+        SELECT g.no_kk FROM gone g JOIN cur_members cm ON cm.nik = g.head_nik
+        UNION SELECT previous_no_kk FROM survivor_counts WHERE 2 * moved > alive
+    ) WHERE no_kk NOT IN (SELECT previous_no_kk FROM successors)
 ),
 pairs AS (
     SELECT no_kk, no_kk AS previous_no_kk FROM cur WHERE no_kk IN (SELECT no_kk FROM old)
@@ -343,7 +358,8 @@ explained AS (
 vanished AS (
     SELECT o.no_kk, o.no_kk AS previous_no_kk, o.status AS previous_status, NULL AS status,
            o.desil AS previous_desil, NULL AS desil, 'DISSOLVED' AS change,
-           ['NOT_IN_REGISTRY'] AS reason_codes
+           CASE WHEN o.no_kk IN (SELECT no_kk FROM joined_other) THEN ['JOINED_OTHER_KK']
+                ELSE ['NOT_IN_REGISTRY'] END AS reason_codes
     FROM old o LEFT JOIN reasons_before rb ON rb.no_kk = o.no_kk
     WHERE o.no_kk NOT IN (SELECT no_kk FROM cur)
       AND o.no_kk NOT IN (SELECT previous_no_kk FROM successors)
