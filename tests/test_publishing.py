@@ -515,6 +515,11 @@ def test_every_row_records_its_policy_version_and_an_older_database_gets_it_fill
 P1, P2, P3, P4 = "3510150101800021", "3510150101800022", "3510150101800023", "3510150101800024"
 
 
+def _publish(db: Path, day: date, households: dict, members: list, reasons: list | None = None) -> None:
+    """One load of scope 35.10: households as `_households` takes them, members as (nik, no_kk)."""
+    publish_warehouse(db, _load(day), _tables(_households(households), reasons, members))
+
+
 def _changes(db: Path, load_id: str | None = None) -> dict[str, tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -530,10 +535,10 @@ def _changes(db: Path, load_id: str | None = None) -> dict[str, tuple]:
 def test_two_families_merged_under_one_card_continue_the_one_whose_head_heads_it(tmp_path):
     db = tmp_path / "w.duckdb"
     a, b, new = "2" * 16, "3" * 16, "7" * 16
-    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
-        _households({a: ("ELIGIBLE", 2, P1), b: ("ELIGIBLE", 2, P2)}), members=[(P1, a), (P2, b)]))
-    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
-        _households({new: ("ELIGIBLE", 2, P2)}), members=[(P1, new), (P2, new)]))
+    _publish(db, date(2026, 1, 1), {a: ("ELIGIBLE", 2, P1), b: ("ELIGIBLE", 2, P2)},
+             [(P1, a), (P2, b)])
+    _publish(db, date(2026, 2, 1), {new: ("ELIGIBLE", 2, P2)},
+             [(P1, new), (P2, new)])
     got = _changes(db)
     assert got[new][1:3] == (b, "ELIGIBLE")  # b's head heads the new card
     # a's family lives on under the new card: not gone from the registry
@@ -544,11 +549,10 @@ def test_two_families_merged_under_one_card_continue_the_one_whose_head_heads_it
 def test_among_former_heads_none_of_whom_heads_the_new_card_the_one_that_brought_most_continues(tmp_path):
     db = tmp_path / "w.duckdb"
     small, big, new = "2" * 16, "3" * 16, "7" * 16  # the smaller NO_KK brought fewer members
-    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
-        _households({small: ("ELIGIBLE", 2, P1), big: ("ELIGIBLE", 2, P2)}),
-        members=[(P1, small), (P2, big), (P3, big), (P4, big)]))
-    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
-        _households({new: ("ELIGIBLE", 2, P3)}), members=[(P1, new), (P2, new), (P3, new), (P4, new)]))
+    _publish(db, date(2026, 1, 1), {small: ("ELIGIBLE", 2, P1), big: ("ELIGIBLE", 2, P2)},
+             [(P1, small), (P2, big), (P3, big), (P4, big)])
+    _publish(db, date(2026, 2, 1), {new: ("ELIGIBLE", 2, P3)},
+             [(P1, new), (P2, new), (P3, new), (P4, new)])
     got = _changes(db)
     assert got[new][1] == big and got[small][3:] == ("DISSOLVED", ["JOINED_OTHER_KK"])
 
@@ -558,13 +562,11 @@ def test_a_head_who_joined_a_card_that_existed_leaves_the_old_card_joined_not_co
     own history. With its head alive, the family's members do not vote either."""
     db = tmp_path / "w.duckdb"
     old, keep, rest = "2" * 16, "3" * 16, "7" * 16
-    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
-        _households({old: ("ELIGIBLE", 2, P1), keep: ("EXCLUDED", 9, P2)}),
-        members=[(P1, old), (P3, old), (P4, old), (P2, keep)]))
+    _publish(db, date(2026, 1, 1), {old: ("ELIGIBLE", 2, P1), keep: ("EXCLUDED", 9, P2)},
+             [(P1, old), (P3, old), (P4, old), (P2, keep)])
     # the head moves in with another family; the rest of the family gets a new card
-    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
-        _households({keep: ("EXCLUDED", 9, P2), rest: ("ELIGIBLE", 2, P3)}),
-        members=[(P1, keep), (P2, keep), (P3, rest), (P4, rest)]))
+    _publish(db, date(2026, 2, 1), {keep: ("EXCLUDED", 9, P2), rest: ("ELIGIBLE", 2, P3)},
+             [(P1, keep), (P2, keep), (P3, rest), (P4, rest)])
     got = _changes(db)
     assert keep not in got
     assert got[old][1:] == (old, None, "DISSOLVED", ["JOINED_OTHER_KK"])
@@ -592,15 +594,15 @@ def test_reason_codes_are_what_is_new_and_a_head_change_is_named(tmp_path):
     db = tmp_path / "w.duckdb"
     doubt, moved, head = "1" * 16, "2" * 16, "3" * 16
     moved_new = "7" * 16
-    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
-        _households({doubt: ("REVIEW", 3, P1), moved: ("EXCLUDED", 9, P2), head: ("ELIGIBLE", 3, P3)}),
-        [_reason(doubt, "UNCERTAIN_MATCH", "REVIEW"), _reason(moved, "HIGH_ELECTRICITY")],
-        [(P1, doubt), (P2, moved), (P3, head), (P4, head)]))
-    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
-        _households({doubt: ("EXCLUDED", 3, P1), moved_new: ("EXCLUDED", 9, P2), head: ("ELIGIBLE", 3, P4)}),
-        [_reason(doubt, "UNCERTAIN_MATCH", "REVIEW"), _reason(doubt, "CAR_OWNER"),
-         _reason(moved_new, "HIGH_ELECTRICITY")],
-        [(P1, doubt), (P2, moved_new), (P4, head)]))
+    _publish(db, date(2026, 1, 1),
+             {doubt: ("REVIEW", 3, P1), moved: ("EXCLUDED", 9, P2), head: ("ELIGIBLE", 3, P3)},
+             [(P1, doubt), (P2, moved), (P3, head), (P4, head)],
+             [_reason(doubt, "UNCERTAIN_MATCH", "REVIEW"), _reason(moved, "HIGH_ELECTRICITY")])
+    _publish(db, date(2026, 2, 1),
+             {doubt: ("EXCLUDED", 3, P1), moved_new: ("EXCLUDED", 9, P2), head: ("ELIGIBLE", 3, P4)},
+             [(P1, doubt), (P2, moved_new), (P4, head)],
+             [_reason(doubt, "UNCERTAIN_MATCH", "REVIEW"), _reason(doubt, "CAR_OWNER"),
+              _reason(moved_new, "HIGH_ELECTRICITY")])
     got = _changes(db)
     assert got[doubt][3:] == ("NEWLY_EXCLUDED", ["CAR_OWNER"])  # the doubt it had before is no news
     assert got[moved_new][1:] == (moved, "EXCLUDED", "NO_KK_CHANGED", ["NO_KK_CHANGED"])
@@ -614,8 +616,7 @@ def test_a_card_dissolved_before_is_not_reported_again_when_it_leaves_the_regist
         members=pl.when(pl.col("no_kk") == gone).then(0).otherwise(pl.col("members")).cast(pl.Int32))
     publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
         dissolved, [_reason(gone, "HOUSEHOLD_DISSOLVED")], [(NIK_A, kk)]))
-    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
-        _households({kk: ("ELIGIBLE", 3, NIK_A)}), members=[(NIK_A, kk)]))
+    _publish(db, date(2026, 2, 1), {kk: ("ELIGIBLE", 3, NIK_A)}, [(NIK_A, kk)])
     assert set(_changes(db)) == {kk}
 
 
@@ -625,11 +626,10 @@ def test_a_former_head_continues_a_new_card_before_the_members_of_another_family
     the majority there joined it."""
     db = tmp_path / "w.duckdb"
     a, b, new = "2" * 16, "3" * 16, "7" * 16
-    publish_warehouse(db, _load(date(2026, 1, 1)), _tables(
-        _households({a: ("ELIGIBLE", 2, P1), b: ("ELIGIBLE", 2, P2)}),
-        members=[(P1, a), (P3, a), (P4, a), (P2, b)]))
-    publish_warehouse(db, _load(date(2026, 2, 1)), _tables(
-        _households({new: ("ELIGIBLE", 2, P3)}), members=[(P2, new), (P3, new), (P4, new)]))
+    _publish(db, date(2026, 1, 1), {a: ("ELIGIBLE", 2, P1), b: ("ELIGIBLE", 2, P2)},
+             [(P1, a), (P3, a), (P4, a), (P2, b)])
+    _publish(db, date(2026, 2, 1), {new: ("ELIGIBLE", 2, P3)},
+             [(P2, new), (P3, new), (P4, new)])
     got = _changes(db)
     assert got[new][1] == b
     assert got[a][1:] == (a, None, "DISSOLVED", ["JOINED_OTHER_KK"])
