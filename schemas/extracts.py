@@ -35,6 +35,10 @@ RECORD_ID: dict[str, str] = {
     "wilayah": "KODE",
 }
 
+# Identity numbers of 14 or 16 digits: in a Parquet file stored as floating point, those above 2^53
+# (NIKs of provinces 91-96) have lost their last digits already, and cannot be read back.
+NUMBER_IDS = ("NIK", "NO_KK", "NIB", "NIK_PEMEGANG", "NIK_PEMILIK", "NIK_KEPALA")
+
 LOAD_INFO_FILE = "load.json"
 # A landing folder is complete when this marker exists beside the five extracts.
 COMPLETE_MARKER = "_SUCCESS"

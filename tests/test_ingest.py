@@ -120,6 +120,19 @@ def test_parquet_timestamps_and_decimals_become_the_contracts_text(tmp_path):
     assert raw.frame["NJOP_PER_M2"].to_list() == ["12500", "30000"]
 
 
+def test_identity_numbers_stored_as_floats_stop_the_load_where_digits_are_lost(tmp_path):
+    frame = pl.DataFrame({c: ["x"] for c in REQUIRED_COLUMNS["penduduk"]})
+    exact = frame.with_columns(pl.Series("NIK", [3510125505870003.0]))  # below 2^53: every digit kept
+    exact.write_parquet(tmp_path / "penduduk.parquet")
+    assert read_extract(tmp_path, "penduduk").frame["NIK"].to_list() == ["3510125505870003"]
+    papua = frame.with_columns(pl.Series("NIK", [9171015505870003.0]))  # above 2^53: read back as ...004
+    papua.write_parquet(tmp_path / "penduduk.parquet")
+    with pytest.raises(ExtractError) as err:
+        read_extract(tmp_path, "penduduk")
+    assert "penduduk.parquet: column NIK holds identity numbers stored as floating point" in str(err.value)
+    assert "9171015505870" not in str(err.value)
+
+
 def test_a_header_that_is_not_the_first_line_stops_the_load(tmp_path):
     row = _tanah_row()
     _write(tmp_path / "tanah.csv", f"\n{TANAH_HEADER}\n{row}\n")

@@ -30,7 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from assets.concurrency import in_threads
-from schemas.extracts import LOAD_INFO_FILE, REQUIRED_COLUMNS
+from schemas.extracts import LOAD_INFO_FILE, NUMBER_IDS, REQUIRED_COLUMNS
 
 ROW_NUMBER = "ROW_NUMBER"
 _BOM = "\ufeff"
@@ -231,6 +231,14 @@ def _read_parquet(path: Path) -> tuple[pl.DataFrame, list[str]]:
         frame = pl.read_parquet(path)
     except Exception as exc:
         raise ExtractError(f"{path.name}: cannot be read as Parquet ({type(exc).__name__})") from None
+    exact = 2.0**53  # a double holds every whole number up to here, not beyond
+    for column in frame.columns:
+        if _header_key(column) in NUMBER_IDS and frame.schema[column].is_float():
+            if frame.select((pl.col(column).abs() > exact).any()).item():
+                raise ExtractError(
+                    f"{path.name}: column {column} holds identity numbers stored as floating point, "
+                    "some above 2^53, whose last digits are lost; deliver it as text or integers"
+                )
     try:
         return pl.DataFrame([_to_text(frame.get_column(c)) for c in frame.columns]), frame.columns
     except ExtractError as exc:
