@@ -133,6 +133,17 @@ def test_identity_numbers_stored_as_floats_stop_the_load_where_digits_are_lost(t
     assert "9171015505870" not in str(err.value)
 
 
+def test_a_parquet_column_named_twice_is_named(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = [*REQUIRED_COLUMNS["tanah"], "NIB"]
+    pq.write_table(pa.table([pa.array([SECRET_NIK]) for _ in names], names=names), tmp_path / "tanah.parquet")
+    with pytest.raises(ExtractError, match="tanah.parquet: column NIB appears more than once") as err:
+        read_extract(tmp_path, "tanah")
+    assert SECRET_NIK not in str(err.value)
+
+
 def test_a_header_that_is_not_the_first_line_stops_the_load(tmp_path):
     row = _tanah_row()
     _write(tmp_path / "tanah.csv", f"\n{TANAH_HEADER}\n{row}\n")

@@ -226,10 +226,24 @@ def _to_text(series: pl.Series) -> pl.Series:
     raise ExtractError(f"column {series.name!r} has type {dtype}, which cannot be read as text")
 
 
+def _parquet_columns_named_twice(path: Path) -> list[str]:
+    """Column names a Parquet file carries more than once (Polars refuses such a file)."""
+    try:
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(path).names
+    except Exception:
+        return []
+    return sorted({n for n in names if names.count(n) > 1})
+
+
 def _read_parquet(path: Path) -> tuple[pl.DataFrame, list[str]]:
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:
+        twice = _parquet_columns_named_twice(path)
+        if twice:
+            raise ExtractError(f"{path.name}: column {twice[0]} appears more than once") from None
         raise ExtractError(f"{path.name}: cannot be read as Parquet ({type(exc).__name__})") from None
     exact = 2.0**53  # a double holds every whole number up to here, not beyond
     for column in frame.columns:
