@@ -648,6 +648,18 @@ def test_a_name_match_at_the_review_threshold_is_a_candidate(score, status):
     assert codes_of(res, 1) == ({"UNCERTAIN_MATCH"} if status == "REVIEW" else set())
 
 
+def test_a_car_whose_record_names_nobody_reviews_the_family_of_its_nik_and_says_why():
+    w = World()
+    head = w.family(1)
+    w.vehicle(None, method="AMBIGUOUS", candidates=[head], plate="P 7777 ZZ")
+    w.links[-1]["note"] = "NAME_MISSING"
+    res = w.run()
+    assert hh(res, 1)["status"] == "REVIEW" and codes_of(res, 1) == {"UNCERTAIN_MATCH"}
+    ev = reasons_of(res, 1, "UNCERTAIN_MATCH")[0]
+    assert "P 7777 ZZ" in ev["evidence"] and "nama pemilik tidak tertulis" in ev["evidence"]
+    assert ev["link_method"] == "AMBIGUOUS"
+
+
 @pytest.mark.parametrize("note,says,not_says", [
     ("NAMESAKE_ELSEWHERE", "daerah lain", "ditolak validasi"),  # a namesake from elsewhere may hold it
     ("NAMESAKE_UNLISTED", "ditolak validasi", "daerah lain"),  # so may a villager whose row was rejected

@@ -1071,3 +1071,25 @@ def test_exact_nik_with_a_part_cut_to_two_letters_agrees_unless_a_twin_could_be_
     b = row(links, "tanah", "35101200000002")
     assert b["method"] != NIK_EXACT and b["note"] == "NIK_NAME_CONFLICT"
     assert row(links, "tanah", "35101200000003")["note"] == "NIK_NAME_CONFLICT"
+
+
+def test_a_record_that_names_nobody_holds_its_nik_s_person_as_a_candidate_not_a_conflict():
+    """A blank name (or a title alone) can neither confirm nor contradict the record's registry
+    NIK: the NIK's person is its one candidate (`AMBIGUOUS`, `NAME_MISSING`), for review."""
+    links = link(tanah(parcel("35101200000001", None, BUDI), parcel("35101200000002", "H.", BUDI)),
+                 k=kendaraan(vehicle("MH1", None, SITI)))
+    for source, record_id, nik in (("tanah", "35101200000001", BUDI), ("tanah", "35101200000002", BUDI),
+                                   ("kendaraan", "MH1", SITI)):
+        got = row(links, source, record_id)
+        assert (got["method"], got["nik"], got["note"], got["candidates"]) == (AMBIGUOUS, None, "NAME_MISSING", [nik])
+    # a NIK nobody in the registry has, and no name: nothing to hold
+    lost = row(link(k=kendaraan(vehicle("MH2", None, "3510120101809999"))), "kendaraan", "MH2")
+    assert (lost["method"], lost["note"]) == (UNLINKED, "NO_CANDIDATE")
+
+
+def test_a_housing_row_naming_no_head_whose_head_nik_is_a_member_is_no_conflict():
+    got = row(link(r=rumah(house(KK1, None, BUDI))), "rumah", KK1)
+    assert (got["method"], got["no_kk"], got["nik"], got["note"]) == (NIK_EXACT, KK1, BUDI, "NAME_MISSING")
+    # naming nobody, with the NIK of someone of another card: the head is not a member
+    other = row(link(r=rumah(house(KK1, None, AHMAD_1))), "rumah", KK1)
+    assert (other["nik"], other["note"]) == (None, "HEAD_NOT_MEMBER")

@@ -94,6 +94,7 @@ def _parcel_text() -> pl.Expr:
 
 NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # asset_links note: the name agrees, a namesake elsewhere may hold it
 NAMESAKE_UNLISTED = "NAMESAKE_UNLISTED"  # asset_links note: so does a villager whose registry row was rejected
+NAME_MISSING = "NAME_MISSING"  # asset_links note: the record names nobody; its NIK is this candidate's
 
 
 def _uncertain_text(fact: pl.Expr, source: pl.Expr) -> pl.Expr:
@@ -104,6 +105,9 @@ def _uncertain_text(fact: pl.Expr, source: pl.Expr) -> pl.Expr:
         pl.when(pl.col("link_note").fill_null("") == NAMESAKE_UNLISTED)
         .then(pl.format("nama cocok, tetapi warga desa bernama sama yang data kependudukannya ditolak validasi "
                         "bisa jadi {}", holder))
+        .when(pl.col("link_note").fill_null("") == NAME_MISSING)
+        .then(pl.format("nama {} tidak tertulis; NIK yang tertulis milik anggota keluarga ini, belum dapat "
+                        "dipastikan tanpa nama", holder.str.replace("nya$", "")))
         .when(pl.col("link_note").fill_null("") == NAMESAKE_ELSEWHERE)
         .then(pl.format("nama cocok, tetapi orang bernama sama dari desa atau daerah lain bisa jadi {}", holder))
         .when(pl.col("link_method") == "AMBIGUOUS")

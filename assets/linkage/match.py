@@ -42,9 +42,11 @@ NO_KK_NOT_FOUND = "NO_KK_NOT_FOUND"  # housing: the NO_KK is not in the registry
 NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # the name agrees, but a namesake from elsewhere may hold it
 NAMESAKE_UNLISTED = "NAMESAKE_UNLISTED"  # the name agrees, but so does a villager whose registry row was rejected
 OWNER_ROW_REJECTED = "OWNER_ROW_REJECTED"  # the record's NIK is a person's whose registry row was rejected
+NAME_MISSING = "NAME_MISSING"  # the record names nobody (blank, or a title alone): its registry NIK is unconfirmed
 NOTES = (
     NIK_NAME_CONFLICT, NO_CANDIDATE, COMPANY_NPWP, OUT_OF_SCOPE, HEAD_NOT_MEMBER, HEAD_BY_NAME,
     HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND, NAMESAKE_ELSEWHERE, NAMESAKE_UNLISTED, OWNER_ROW_REJECTED,
+    NAME_MISSING,
 )
 
 ASSET_LINKS_SCHEMA: dict[str, pl.DataType] = {
@@ -1127,9 +1129,15 @@ def _link_asset_records(
         .select("rid", owned=pl.lit(True))
     )
     exact_ok = exact.filter("agrees").group_by("rid").agg(pl.col("pid").first())
-    conflict = exact.filter(~pl.col("agrees")).select("rid").unique().with_columns(
-        conflict=pl.lit(True)
+    # A record that names nobody cannot confirm its registry NIK, nor contradict it: the NIK's
+    # person is its candidate (doubtful evidence: a review, never an exclusion), not a conflict.
+    nameless = persons.filter(pl.col("key").is_null()).select("rid")
+    unnamed = (
+        exact.join(nameless, on="rid", how="semi").group_by("rid").agg(pl.col("pid").first())
+        .join(reg.select("pid", u_nik="nik"), on="pid").select("rid", "u_nik")
     )
+    conflict = exact.filter(~pl.col("agrees")).join(nameless, on="rid", how="anti").select("rid").unique(
+    ).with_columns(conflict=pl.lit(True))
     rep_ok = _sole_repair(repaired.join(exact_ok, on="rid", how="anti").join(owned, on="rid", how="anti"))
     places = _unlisted_places(unlisted, reg)
     rep_ok = rep_ok.join(_repair_in_doubt(rep_ok, persons, reg, places), on="rid", how="anti")
@@ -1162,6 +1170,7 @@ def _link_asset_records(
         .join(nik_links, on="rid", how="left")
         .join(conflict, on="rid", how="left")
         .join(owned.select("rid", "owned"), on="rid", how="left")
+        .join(unnamed, on="rid", how="left")
         .join(names, on="rid", how="left")
     )
     outcome = pl.col("outcome")
@@ -1170,10 +1179,12 @@ def _link_asset_records(
     out_scope = ~pl.col("in_scope") & ~by_nik
     linked_by_name = outcome.is_in(["ACCEPT", "CANDIDATE"])
     is_owned = pl.col("owned").fill_null(False)
+    is_unnamed = pl.col("u_nik").is_not_null() & ~by_nik
     method = (
         pl.when(is_company).then(pl.lit(UNLINKED))
         .when(by_nik).then(pl.col("l_method"))
         .when(is_owned).then(pl.lit(UNLINKED))
+        .when(is_unnamed).then(pl.lit(AMBIGUOUS))
         .when(out_scope).then(pl.lit(UNLINKED))
         .when(linked_by_name).then(pl.lit(NAME_MATCH))
         .when(outcome == "AMBIGUOUS").then(pl.lit(AMBIGUOUS))
@@ -1183,6 +1194,7 @@ def _link_asset_records(
     note = (
         pl.when(is_company).then(pl.lit(COMPANY_NPWP))
         .when(is_owned).then(pl.lit(OWNER_ROW_REJECTED))
+        .when(is_unnamed).then(pl.lit(NAME_MISSING))
         .when(out_scope).then(pl.lit(OUT_OF_SCOPE))
         .when(conflict_note).then(pl.lit(NIK_NAME_CONFLICT))
         .when(by_nik).then(pl.lit(None, dtype=pl.String))
@@ -1201,7 +1213,8 @@ def _link_asset_records(
         score=pl.when(pl.col("method").is_in([NIK_EXACT, NIK_REPAIRED])).then(1.0)
         .when(pl.col("method").is_in([NAME_MATCH, AMBIGUOUS])).then(pl.col("best")),
         note="note",
-        candidates=pl.when(pl.col("method") == AMBIGUOUS).then(pl.col("close"))
+        candidates=pl.when(pl.col("note") == NAME_MISSING).then(pl.concat_list(pl.col("u_nik")))
+        .when(pl.col("method") == AMBIGUOUS).then(pl.col("close"))
         .when((pl.col("method") == NAME_MATCH) & (outcome == "CANDIDATE"))
         .then(pl.concat_list(pl.col("best_nik"))),
     ).sort("rid").drop("rid")
@@ -1239,9 +1252,12 @@ def _link_housing(
     # Household found by NO_KK: identify the head among its members (membership, not the
     # village, tells a repaired head apart).
     head_exact = in_kk(exact.filter("agrees")).group_by("rid").agg(h_nik=pl.col("p_nik").first())
+    # a row naming no head, whose head NIK is a member's: the NIK names a member; nothing conflicts
+    head_unnamed = in_kk(exact.join(rows.filter(pl.col("key").is_null()).select("rid"), on="rid", how="semi")
+                         ).group_by("rid").agg(h_nik=pl.col("p_nik").first())
     head_rep = (
         in_kk(repaired).group_by("rid").agg(h_nik=pl.col("p_nik").first(), n=pl.len())
-        .filter(pl.col("n") == 1).drop("n")
+        .filter(pl.col("n") == 1).drop("n").join(head_unnamed.select("rid"), on="rid", how="anti")
     )
     pending = rows.filter(pl.col("kk_found") & pl.col("key").is_not_null()).join(
         pl.concat([head_exact.select("rid"), head_rep.select("rid")]), on="rid", how="anti"
@@ -1259,6 +1275,7 @@ def _link_housing(
     )
     heads = pl.concat([
         head_exact.with_columns(h_note=pl.lit(None, dtype=pl.String)),
+        head_unnamed.with_columns(h_note=pl.lit(NAME_MISSING)),
         head_rep.with_columns(h_note=pl.lit(HEAD_NIK_REPAIRED)),
         head_name.with_columns(h_note=pl.lit(HEAD_BY_NAME)),
     ])
