@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 $(DAGSTER_HOME)/dagster.yaml:
 	@mkdir -p $(DAGSTER_HOME)
-	@printf 'telemetry:\n  enabled: false\nrun_retries:\n  enabled: true\nconcurrency:\n  pools:\n    default_limit: 1\n' > $@
+	@printf 'telemetry:\n  enabled: false\nrun_retries:\n  enabled: true\nconcurrency:\n  pools:\n    default_limit: 1\n  runs:\n    max_concurrent_runs: 4\n    tag_concurrency_limits:\n      - key: perlinsos/landing_folder\n        value:\n          applyLimitPerUniqueValue: true\n        limit: 1\n' > $@
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11) on PATH; set PYTHON=..."; exit 1; }

@@ -13,7 +13,8 @@
   on them from the UI (pipelines/partitions.py).
 
 Runs started here write their intermediate files under `<work>/<folder name>`, so two landed
-folders never share them.
+folders never share them; two deliveries into one folder name do, and wait for each other under
+the run queue's limit per landing folder (docs/operations.md, section 4).
 """
 
 from __future__ import annotations

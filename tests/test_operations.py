@@ -18,6 +18,7 @@ from assets.validation.checks import valid_nik_share
 from pipelines.automation import (
     ENV_LANDING,
     ENV_SCHEDULE_CRON,
+    LANDING_TAG,
     build_landing_sensor,
     build_load_schedule,
     is_complete,
@@ -120,6 +121,36 @@ def test_the_run_configs_of_the_operations_guide_are_accepted():
                                   "io_manager": {"config": {"base_dir": "/w/x"}}}}):
         for job in ("load", "load_regency", "load_scope"):
             dg.validate_run_config(_job(job), config)
+
+
+@pytest.mark.parametrize("source", ["docs", "make"])
+def test_the_recommended_dagster_yaml_runs_one_load_per_landing_folder_at_a_time(tmp_path, source):
+    """The guide's dagster.yaml and the one `make ui` writes: one writer step at a time, and a
+    redelivery into a folder being loaded waits in the queue instead of failing on the work
+    directory the two share."""
+    import subprocess
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    home = tmp_path / "home"
+    home.mkdir()
+    if source == "docs":
+        text = (root / "docs" / "operations.md").read_text()
+        block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.lstrip().startswith("telemetry:"))
+        (home / "dagster.yaml").write_text(block)
+    else:
+        subprocess.run(["make", "-s", "-C", str(root), str(home / "dagster.yaml"), f"DAGSTER_HOME={home}"],
+                       check=True, capture_output=True)
+    assert yaml.safe_load((home / "dagster.yaml").read_text())["run_retries"]["enabled"] is True
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        config = instance.get_concurrency_config()
+    finally:
+        instance.dispose()
+    assert config.pool_config.default_pool_limit == 1
+    assert {"key": LANDING_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in (
+        config.run_queue_config.tag_concurrency_limits)
 
 
 def test_a_half_copied_folder_starts_nothing(tmp_path):

@@ -200,6 +200,13 @@ def test_the_whole_scope_run_refuses_a_scope_whose_regencies_did_not_all_run(two
         )
         assert not scope.success and not (tmp_path / "w.duckdb").exists()
         assert "stopped by a blocking check" in " ".join(_failures(scope))
+        # the NIK-share check is judged per regency, and its history keeps each regency's result
+        # apart: 35.10 passed, 35.99 is blocked, whichever ran last
+        evaluations = {(e.partition, e.passed) for run in (first, second)
+                       for e in run.get_asset_check_evaluations() if e.check_name == "valid_nik_share_within_policy"}
+        assert evaluations == {("35.10", True), ("35.99", False)}
+        check = dg.AssetCheckKey(dg.AssetKey("penduduk_quarantine"), "valid_nik_share_within_policy")
+        assert defs.resolve_asset_graph().get(check).partitions_def is not None
 
 
 def test_the_landing_sensor_adds_the_regencies_of_a_landed_folder(two_regencies, tmp_path):
