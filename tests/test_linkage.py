@@ -1093,3 +1093,12 @@ def test_a_housing_row_naming_no_head_whose_head_nik_is_a_member_is_no_conflict(
     # naming nobody, with the NIK of someone of another card: the head is not a member
     other = row(link(r=rumah(house(KK1, None, AHMAD_1))), "rumah", KK1)
     assert (other["nik"], other["note"]) == (None, "HEAD_NOT_MEMBER")
+
+
+def test_a_housing_head_named_with_a_typing_error_is_found_among_the_members():
+    """No head NIK: the head is sought by name among the card's members, at the review threshold
+    (a misspelt name is still the member), not only by an exact name."""
+    got = row(link(r=rumah(house(KK1, "BUDI SANTOSA"))), "rumah", KK1)
+    assert (got["method"], got["nik"], got["note"]) == (NIK_EXACT, BUDI, "HEAD_BY_NAME")
+    nobody = row(link(r=rumah(house(KK1, "RATNA KUMALASARI"))), "rumah", KK1)
+    assert (nobody["nik"], nobody["note"]) == (None, "HEAD_NOT_MEMBER")

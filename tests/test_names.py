@@ -35,6 +35,11 @@ from assets.linkage.names import (
     ("SITI AMINAH, A.MD.", "SITI AMINAH"),
     ("BUDI SANTOSO S.KOM.", "BUDI SANTOSO"),
     ("BUDI SANTOSO SE", "BUDI SANTOSO"),
+    # degrees written without dots, in the middle or at the end, the name around them kept
+    ("SITI AMINAH AMD", "SITI AMINAH"),
+    ("BUDI SKOM SANTOSO", "BUDI SANTOSO"),
+    ("DEWI AMK LESTARI", "DEWI LESTARI"),
+    ("DRS BUDI SANTOSO SPD", "BUDI SANTOSO"),
     # Degrees one after the other without a comma, and a degree in front: a dotted degree never
     # takes the next word with it.
     ("BUDI SANTOSO S.PD. M.PD.", "BUDI SANTOSO"),
