@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from schemas import codes, rules
-from schemas.extracts import REQUIRED_COLUMNS
+from schemas.extracts import COMPLETE_MARKER, REQUIRED_COLUMNS
 from synth import assets as A
 from synth import dirt as D
 from synth import names as nm
@@ -343,6 +343,9 @@ def generate(persons: int, seed: int, out: Path, districts: list[str] | None = N
     ken_truth.write_csv(out / "truth" / "kendaraan.csv")
     rum_truth.write_csv(out / "truth" / "rumah.csv")
     hh_truth.write_csv(out / "truth" / "households.csv")
+    # written last, as a delivering side does: the folder is complete (the landing sensor and the
+    # schedule load only a folder that carries it)
+    (out / COMPLETE_MARKER).write_text("")
     counts = dirt_csv.group_by("dirt").len().sort("dirt")
     return {
         "rows": {"penduduk": pen.height, "tanah": tan.height, "kendaraan": ken.height, "rumah": rum.height,

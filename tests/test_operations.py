@@ -456,3 +456,17 @@ def test_a_sharp_fall_of_the_link_rate_against_the_previous_load_blocks_publicat
         # the same delivery, once checked by a person, goes through with a looser threshold
         third = _run(broken, tmp_path / "3", instance, "2026-12-01", max_link_rate_drop=1.0)
         assert third.success, _checks(third)
+
+
+def test_the_committed_sample_and_a_generated_folder_are_complete_deliveries(tmp_path, monkeypatch):
+    """`perlinsos synth` writes the marker last, as a delivering side does, and the committed
+    sample carries it: the schedule's default folder is loadable as it ships."""
+    out = tmp_path / "x"
+    generate(300, 3, out)
+    assert is_complete(out)
+    marker = (out / COMPLETE_MARKER).stat().st_mtime_ns
+    assert all((out / f"{e}.csv").stat().st_mtime_ns <= marker for e in EXTRACTS)
+    schedule = build_load_schedule("0 2 * * *")
+    tick = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
+    result = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=tick))
+    assert len(result.run_requests) == 1  # PERLINSOS_EXTRACTS unset: data/sample
