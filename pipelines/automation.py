@@ -48,12 +48,16 @@ class LandedFolder:
 
 
 def missing_files(folder: Path) -> list[str]:
-    """What a landing folder still lacks to be complete: extract names and/or the marker."""
-    missing = [
-        name
-        for name in EXTRACTS
-        if not ((folder / f"{name}.csv").is_file() or (folder / f"{name}.parquet").is_file())
-    ]
+    """What a landing folder still lacks to be complete: extract names and/or the marker. An
+    extract delivered both as `.csv` and `.parquet` lacks a single file (the load would stop on it:
+    which of the two is meant cannot be known)."""
+    missing = []
+    for name in EXTRACTS:
+        csv, parquet = (folder / f"{name}.csv").is_file(), (folder / f"{name}.parquet").is_file()
+        if not (csv or parquet):
+            missing.append(name)
+        elif csv and parquet:
+            missing.append(f"a single {name} file (both .csv and .parquet)")
     if not (folder / COMPLETE_MARKER).is_file():
         missing.append(COMPLETE_MARKER)
     return missing

@@ -163,6 +163,15 @@ def test_a_half_copied_folder_starts_nothing(tmp_path):
     assert "marker_but_no_rumah lacks rumah" in skip and "no_marker" not in skip.replace("marker_but_no_rumah", "")
     assert missing_files(landing / "no_marker") == [COMPLETE_MARKER]
     assert missing_files(landing / "marker_but_no_rumah") == ["rumah"]
+
+
+def test_a_folder_with_an_extract_both_as_csv_and_parquet_is_not_loaded_and_says_why(tmp_path):
+    landing = tmp_path / "landing"
+    folder = _folder(landing, "twice")
+    (folder / "rumah.parquet").write_bytes(b"")
+    assert missing_files(folder) == ["a single rumah file (both .csv and .parquet)"]
+    requests, _, skip = _requests(build_landing_sensor(str(landing)))
+    assert requests == [] and "twice lacks a single rumah file (both .csv and .parquet)" in skip
     assert not is_complete(landing / "no_marker")
 
 
