@@ -153,6 +153,34 @@ def test_the_recommended_dagster_yaml_runs_one_load_per_landing_folder_at_a_time
         config.run_queue_config.tag_concurrency_limits)
 
 
+@pytest.mark.parametrize("through", ["run config", "PERLINSOS_CELERY_CONFIG"])
+def test_the_celery_configs_of_the_operations_guide_are_accepted(tmp_path, monkeypatch, through):
+    """Each `execution:` block of docs/operations.md configures the Celery executor, given in a
+    run's config or named by PERLINSOS_CELERY_CONFIG."""
+    pytest.importorskip("dagster_celery")
+    import yaml
+
+    from pipelines.definitions import build_defs
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "operations.md").read_text()
+    uncommented = ["\n".join(line for line in b.splitlines() if not line.startswith("#"))
+                   for b in re.findall(r"```yaml\n(.*?)```", text, re.S)]
+    blocks = [b for b in uncommented if b.lstrip().startswith("execution:")]
+    assert len(blocks) == 2
+    monkeypatch.setenv("PERLINSOS_CELERY_BROKER", "redis://redis:6379/0")
+    monkeypatch.setenv("PERLINSOS_CELERY_BACKEND", "redis://redis:6379/1")
+    for block in blocks:
+        if through == "run config":
+            job = build_defs("celery").resolve_job_def("load")
+            dg.validate_run_config(job, yaml.safe_load(block))
+        else:
+            (tmp_path / "celery.yaml").write_text(block)
+            monkeypatch.setenv("PERLINSOS_CELERY_CONFIG", str(tmp_path / "celery.yaml"))
+            job = build_defs("celery").resolve_job_def("load")
+            assert job.executor_def.name.startswith("celery")
+            dg.validate_run_config(job, {})
+
+
 def test_a_half_copied_folder_starts_nothing(tmp_path):
     landing = tmp_path / "landing"
     _folder(landing, "no_marker", marker=False)
