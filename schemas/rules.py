@@ -78,5 +78,6 @@ RULES = (
     EXTRA_COLUMN,
 )
 
-# The columns of a quarantine frame, in order (mart.quarantine adds load_id in front).
+# The columns of a quarantine frame, in order (mart.quarantine adds load_id in front and
+# policy_version at the end).
 QUARANTINE_COLUMNS = ("source", "row_number", "record_id", "column", "rule", "value", "action")

@@ -33,7 +33,7 @@ def db(tmp_path) -> Path:
     con.execute("CREATE TABLE mart.loads (load_id VARCHAR, load_date DATE, finished_at TIMESTAMP, "
                 "scope VARCHAR GENERATED ALWAYS AS (split_part(load_id, '_', 2)))")
     con.execute("CREATE TABLE mart.eligibility_changes (load_id VARCHAR, previous_load_id VARCHAR, no_kk VARCHAR, "
-                "previous_no_kk VARCHAR, previous_status VARCHAR, status VARCHAR, change VARCHAR)")
+                "previous_no_kk VARCHAR, previous_status VARCHAR, status VARCHAR, change VARCHAR, reason_codes VARCHAR[])")
     con.execute(
         "CREATE TABLE mart.households (load_id VARCHAR, no_kk VARCHAR, kode_wilayah VARCHAR, head_nik VARCHAR, "
         "head_name VARCHAR, members INTEGER, score INTEGER, desil INTEGER, status VARCHAR, programs VARCHAR[], "
@@ -156,12 +156,12 @@ def test_a_household_the_newest_load_of_its_scope_no_longer_holds_is_shown_with_
     con.execute("INSERT INTO mart.loads VALUES (?, DATE '2026-12-01', TIMESTAMP '2026-12-02 01:00:00')", [newer])
     con.execute("INSERT INTO mart.households VALUES (?, ?, '35.10.15.2001', ?, 'SLAMET', 3, 20, 2, 'ELIGIBLE', "
                 "['SEMBAKO'], '2026.11-default')", [newer, kk_new, HEAD])
-    con.execute("INSERT INTO mart.eligibility_changes VALUES (?, ?, ?, ?, 'REVIEW', 'ELIGIBLE', 'NEWLY_ELIGIBLE')",
-                [newer, NEW, kk_new, KK])
+    con.execute("INSERT INTO mart.eligibility_changes VALUES (?, ?, ?, ?, 'REVIEW', 'ELIGIBLE', 'NEWLY_ELIGIBLE', "
+                "['UNCERTAIN_MATCH', 'NO_KK_CHANGED'])", [newer, NEW, kk_new, KK])
     con.close()
     out = explain_household(db, KK)
     assert out.startswith(f"PERHATIAN: No. KK ini tidak ada di muat data terbaru wilayahnya ({newer})")
-    assert f"kini No. KK {kk_new} (NEWLY_ELIGIBLE)" in out and f"Muat data: {NEW}" in out
+    assert f"kini No. KK {kk_new} (NEWLY_ELIGIBLE: UNCERTAIN_MATCH, NO_KK_CHANGED)" in out and f"Muat data: {NEW}" in out
     # a load date asked for is shown as it is; the new card is the newest load's own
     assert "PERHATIAN" not in explain_household(db, KK, load_date="2026-11-01")
     assert "PERHATIAN" not in explain_household(db, kk_new) and newer in explain_household(db, kk_new)

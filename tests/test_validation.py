@@ -724,6 +724,9 @@ def test_a_quote_left_open_that_swallows_rows_is_flagged_on_the_row_that_swallow
     ok = run("kendaraan", [{**VEHICLE, "ALAMAT_PEMILIK": "DUSUN KRAJAN\nRT 1"}], regions)
     assert findings(ok) == [(1, "ALAMAT_PEMILIK", rules.LINE_BREAK_IN_FIELD, rules.FLAGGED)]
     assert ok.frame["ALAMAT_PEMILIK"].to_list() == ["DUSUN KRAJAN RT 1"]
+    # a required name of blanks and a line break is missing, once: one rule per column
+    blank = run("penduduk", [person(1, NAMA_LGKP=" \n ")], regions)
+    assert findings(blank) == [(1, "NAMA_LGKP", rules.REQUIRED_MISSING, rules.ROW_REJECTED)]
 
 
 def test_quarantine_names_the_record_by_its_cleaned_key_and_keeps_the_value_as_delivered(regions):

@@ -55,7 +55,7 @@ METHOD_TEXT = {
     "NIK_EXACT": "NIK cocok",
     "NIK_REPAIRED": "NIK diperbaiki (satu digit)",
     "NAME_MATCH": "kecocokan nama",
-    "AMBIGUOUS": "beberapa kandidat, belum pasti",
+    "AMBIGUOUS": "pemilik belum dapat dipastikan",
     "UNLINKED": "tidak tertaut",
 }
 
@@ -106,11 +106,13 @@ def _not_in_newest(con: duckdb.DuckDBPyConnection, no_kk: str, load_id: str) -> 
         return []
     lines = [f"PERHATIAN: No. KK ini tidak ada di muat data terbaru wilayahnya ({newest[0]}); "
              f"di bawah ini keputusan muat data {load_id}."]
-    for kk, change in con.execute(
-        "SELECT no_kk, change FROM mart.eligibility_changes WHERE load_id = ? AND previous_no_kk = ? ORDER BY no_kk",
+    for kk, change, codes in con.execute(
+        "SELECT no_kk, change, reason_codes FROM mart.eligibility_changes WHERE load_id = ? AND previous_no_kk = ? "
+        "ORDER BY no_kk",
         [newest[0], no_kk],
     ).fetchall():
-        lines.append(f"  Di muat data {newest[0]}: " + (change if kk == no_kk else f"keluarga ini kini No. KK {kk} ({change})"))
+        why = f"{change}: {', '.join(codes)}" if codes else change
+        lines.append(f"  Di muat data {newest[0]}: " + (why if kk == no_kk else f"keluarga ini kini No. KK {kk} ({why})"))
     return lines + [""]
 
 

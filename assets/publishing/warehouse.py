@@ -127,7 +127,7 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("nik", "VARCHAR", "Registry person the record is linked to"),
             ("no_kk", "VARCHAR", "Household the record counts for"),
             ("method", "VARCHAR", "NIK_EXACT, NIK_REPAIRED, NAME_MATCH, AMBIGUOUS or UNLINKED"),
-            ("score", "DOUBLE", "Link score 0-1 (1.0 for NIK links, NULL when unlinked)"),
+            ("score", "DOUBLE", "Link score 0-1 (1.0 for NIK links, NULL when unlinked or AMBIGUOUS with NAME_MISSING)"),
             ("note", "VARCHAR", "Why: NIK_NAME_CONFLICT, COMPANY_NPWP, OUT_OF_SCOPE, NO_CANDIDATE, "
              "OWNER_ROW_REJECTED, NAMESAKE_ELSEWHERE, NAMESAKE_UNLISTED, NAME_MISSING, and for housing HEAD_NOT_MEMBER, HEAD_BY_NAME, HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND"),
             ("candidates", "VARCHAR[]", "Candidate NIKs of an ambiguous or uncertain match"),
@@ -187,7 +187,8 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'mart' AND table_name = ?",
             [table],
         ).fetchall()}
-        for name, typ, _ in columns:  # columns added by a later schema version
+        for name, typ, _ in columns:  # columns added since the database was created (added columns
+            # keep the schema version: the contract bumps it only for a renamed or dropped one)
             if name not in existing:
                 con.execute(f'ALTER TABLE mart.{table} ADD COLUMN "{name}" {typ.replace(" NOT NULL", "")}')
                 if name == POLICY_VERSION[0] and existing:

@@ -131,7 +131,8 @@ def _text(column: str, required: bool = False, upper: bool = False) -> _Col:
     if required:
         rule = pl.when(parse.is_blank(pl.col(column))).then(pl.lit(rules.REQUIRED_MISSING))
         col.checks.append(_Check(column, rule.otherwise(_null_str()), rules.ROW_REJECTED))
-    breaks = pl.col(column).str.contains(r"[\r\n]").fill_null(False)
+    # (a blank field is REQUIRED_MISSING, or nothing: one rule per column)
+    breaks = (pl.col(column).str.contains(r"[\r\n]") & ~parse.is_blank(pl.col(column))).fill_null(False)
     col.checks.append(_Check(column, pl.when(breaks).then(pl.lit(rules.LINE_BREAK_IN_FIELD))
                              .otherwise(_null_str()), rules.FLAGGED))
     return col
