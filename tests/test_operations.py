@@ -155,18 +155,19 @@ def test_the_recommended_dagster_yaml_runs_one_load_per_landing_folder_at_a_time
 
 @pytest.mark.parametrize("through", ["run config", "PERLINSOS_CELERY_CONFIG"])
 def test_the_celery_configs_of_the_operations_guide_are_accepted(tmp_path, monkeypatch, through):
-    """Each `execution:` block of docs/operations.md configures the Celery executor, given in a
-    run's config or named by PERLINSOS_CELERY_CONFIG."""
+    """Each `execution:` block of docs/operations.md and the README configures the Celery executor,
+    given in a run's config or named by PERLINSOS_CELERY_CONFIG."""
     pytest.importorskip("dagster_celery")
     import yaml
 
     from pipelines.definitions import build_defs
 
-    text = (Path(__file__).resolve().parents[1] / "docs" / "operations.md").read_text()
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "operations.md").read_text() + (root / "README.md").read_text()
     uncommented = ["\n".join(line for line in b.splitlines() if not line.startswith("#"))
                    for b in re.findall(r"```yaml\n(.*?)```", text, re.S)]
     blocks = [b for b in uncommented if b.lstrip().startswith("execution:")]
-    assert len(blocks) == 2
+    assert len(blocks) == 3  # two in the guide, one in the README
     monkeypatch.setenv("PERLINSOS_CELERY_BROKER", "redis://redis:6379/0")
     monkeypatch.setenv("PERLINSOS_CELERY_BACKEND", "redis://redis:6379/1")
     for block in blocks:
