@@ -100,14 +100,15 @@ NAME_MISSING = "NAME_MISSING"  # asset_links note: the record names nobody; its 
 def _uncertain_text(fact: pl.Expr, source: pl.Expr) -> pl.Expr:
     """The evidence of an uncertain record: the fact, then why the record is uncertain. `source`:
     the record's extract (a vehicle has an owner, `pemilik`; a parcel a holder, `pemegang`)."""
-    holder = pl.when(source == "kendaraan").then(pl.lit("pemiliknya")).otherwise(pl.lit("pemegangnya"))
+    role = pl.when(source == "kendaraan").then(pl.lit("pemilik")).otherwise(pl.lit("pemegang"))
+    holder = pl.format("{}nya", role)
     how = (
         pl.when(pl.col("link_note").fill_null("") == NAMESAKE_UNLISTED)
         .then(pl.format("nama cocok, tetapi warga desa bernama sama yang data kependudukannya ditolak validasi "
                         "bisa jadi {}", holder))
         .when(pl.col("link_note").fill_null("") == NAME_MISSING)
         .then(pl.format("nama {} tidak tertulis; NIK yang tertulis milik anggota keluarga ini, belum dapat "
-                        "dipastikan tanpa nama", holder.str.replace("nya$", "")))
+                        "dipastikan tanpa nama", role))
         .when(pl.col("link_note").fill_null("") == NAMESAKE_ELSEWHERE)
         .then(pl.format("nama cocok, tetapi orang bernama sama dari desa atau daerah lain bisa jadi {}", holder))
         .when(pl.col("link_method") == "AMBIGUOUS")

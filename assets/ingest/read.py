@@ -151,7 +151,7 @@ def _first_bad_line(path: Path) -> str | None:
             if header is None:
                 return None
             lines.clear()
-            start, record = 2, None
+            start, spans = 2, False
             for record in rows:
                 if len(record) > len(header):
                     return (f"the record starting on line {start} has {len(record)} fields, "
@@ -162,7 +162,7 @@ def _first_bad_line(path: Path) -> str | None:
                             "quoted, or text after a quoted field")
                 lines.clear()
                 last, start = start, rows.line_num + 1
-            if record is not None and any("\n" in field or "\r" in field for field in record):
+            if spans:  # the last record runs on over lines: a quote opened in it may never close
                 handle.seek(0)
                 rest = "".join(handle.readlines()[last - 1:])
                 if rest.count('"') % 2:  # the record's text holds a quote that is never closed

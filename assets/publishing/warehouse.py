@@ -261,28 +261,29 @@ gone AS (
     SELECT o.no_kk, o.head_nik FROM old o
     WHERE o.members > 0 AND NOT EXISTS (SELECT 1 FROM cur_members cm WHERE cm.no_kk = o.no_kk)
 ),
+-- how many of a disappeared NO_KK's former members live on each NO_KK now (`moved`), of all its
+-- former members still living (`alive`)
+carried AS (
+    SELECT g.no_kk AS previous_no_kk, cm.no_kk, count(*) AS moved,
+           sum(count(*)) OVER (PARTITION BY g.no_kk) AS alive
+    FROM gone g JOIN old_members om ON om.no_kk = g.no_kk JOIN cur_members cm ON cm.nik = om.nik
+    GROUP BY g.no_kk, cm.no_kk
+),
 -- a NO_KK that disappeared is matched by its former head's NIK (a living person now, on a new NO_KK) ...
 by_head AS (
     SELECT g.no_kk AS previous_no_kk, cm.no_kk, 1 AS rule,
            -- when several former heads live on one new card: the one who heads it, then the card
            -- that brought the most of its former members
-           CASE WHEN c.head_nik = g.head_nik THEN 0 ELSE 1 END AS heads,
-           (SELECT count(*) FROM old_members om JOIN cur_members cm2 ON cm2.nik = om.nik
-            WHERE om.no_kk = g.no_kk AND cm2.no_kk = cm.no_kk) AS moved
+           CASE WHEN c.head_nik = g.head_nik THEN 0 ELSE 1 END AS heads, coalesce(k.moved, 0) AS moved
     FROM gone g JOIN cur_members cm ON cm.nik = g.head_nik JOIN cur c ON c.no_kk = cm.no_kk
+    LEFT JOIN carried k ON k.previous_no_kk = g.no_kk AND k.no_kk = cm.no_kk
     WHERE cm.no_kk IN (SELECT no_kk FROM new_kk)
 ),
 -- ... and, when the former head is no longer a living person (died, moved out), by the new NO_KK
 -- that holds a strict majority of its former members who are still living persons now
-survivors AS (
-    SELECT g.no_kk AS previous_no_kk, cm.no_kk
-    FROM gone g JOIN old_members om ON om.no_kk = g.no_kk JOIN cur_members cm ON cm.nik = om.nik
-    WHERE g.head_nik IS NULL OR g.head_nik NOT IN (SELECT nik FROM cur_members)
-),
 survivor_counts AS (
-    SELECT previous_no_kk, no_kk, count(*) AS moved,
-           sum(count(*)) OVER (PARTITION BY previous_no_kk) AS alive
-    FROM survivors GROUP BY previous_no_kk, no_kk
+    SELECT k.* FROM carried k JOIN gone g ON g.no_kk = k.previous_no_kk
+    WHERE g.head_nik IS NULL OR g.head_nik NOT IN (SELECT nik FROM cur_members)
 ),
 by_members AS (
     SELECT previous_no_kk, no_kk, 2 AS rule, 1 AS heads, moved FROM survivor_counts
