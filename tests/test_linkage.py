@@ -9,6 +9,8 @@ from datetime import date
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assets.linkage.match import (
     AMBIGUOUS,
@@ -24,7 +26,7 @@ from assets.linkage.match import (
     link_assets,
     parse_rt_rw,
 )
-from assets.linkage.nik import int_to_nik, nik_variants
+from assets.linkage.nik import int_to_nik, nik_to_int, nik_variants, one_typing_error
 
 V1 = "35.10.12.2001"  # village of the tests
 V2 = "35.10.12.2002"  # another village of the same district
@@ -411,11 +413,34 @@ def test_a_valid_nik_that_is_nobodys_rules_out_namesakes_born_on_another_date():
     k = kendaraan(vehicle("MH1AAA", "BUDI SANTOSO", gone, ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
     a = row(link(k=k), "kendaraan", "MH1AAA")
     assert (a["method"], a["nik"], a["note"]) == (UNLINKED, None, "NO_CANDIDATE")
-    # Budi's date with a serial two digits off: not a repair, but the date agrees.
+    # Budi's date with a serial two digits off: not a repair, but the date agrees (a NIK of his
+    # issued elsewhere keeps his birth date).
     near = BUDI[:12] + "0093"
     k = kendaraan(vehicle("MH1AAA", "BUDI SANTOSO", near, ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
     b = row(link(k=k), "kendaraan", "MH1AAA")
     assert (b["method"], b["nik"]) == (NAME_MATCH, BUDI) and b["score"] >= 0.92
+    # Two typing errors from Budi's NIK: two digits of the date (03-01-85 for 01-01-80), or one
+    # of the date and one of the district. Neither his NIK mistyped once nor his birth date:
+    # another person's.
+    for other in (BUDI[:6] + "030185" + BUDI[12:], BUDI[:5] + "3" + BUDI[6:11] + "1" + BUDI[12:]):
+        assert sum(x != y for x, y in zip(other, BUDI)) == 2
+        k = kendaraan(vehicle("MH1AAA", "BUDI SANTOSO", other, ALAMAT_PEMILIK="DUSUN KRAJAN RT 001 RW 001"))
+        c = row(link(k=k), "kendaraan", "MH1AAA")
+        assert (c["method"], c["nik"], c["note"]) == (UNLINKED, None, "NO_CANDIDATE"), other
+
+
+def test_a_valid_nik_one_typing_error_from_the_persons_keeps_the_pair():
+    # One digit of Ratna's birth date mistyped (1989 for 1988). She lives in V2, the vehicle is
+    # registered in V1: no repair (docs/linkage.md, step 3), and the district pass finds her,
+    # the mistyped NIK agreeing with hers: a candidate, not ruled out.
+    typo = RATNA[:10] + "89" + RATNA[12:]
+    k = kendaraan(vehicle("MH1AAA", "RATNA KUMALASARI", typo))
+    a = row(link(k=k), "kendaraan", "MH1AAA")
+    assert (a["method"], a["nik"]) == (NAME_MATCH, RATNA) and 0.80 <= a["score"] < 0.92
+    # The same with two neighbouring digits of the date swapped (50-10-88 typed 05-10-88).
+    swapped = _swap(RATNA, 6)
+    b = row(link(k=kendaraan(vehicle("MH1AAA", "RATNA KUMALASARI", swapped))), "kendaraan", "MH1AAA")
+    assert (b["method"], b["nik"]) == (NAME_MATCH, RATNA) and 0.80 <= b["score"] < 0.92
 
 
 def test_repair_needs_the_person_in_the_records_village():
@@ -893,6 +918,40 @@ def test_housing_unknown_no_kk_falls_back_to_the_heads_nik():
 def test_parse_rt_rw(text, rt, rw):
     got = pl.select(*(e.alias(n) for e, n in zip(parse_rt_rw(pl.lit(text)), ("rt", "rw")))).row(0)
     assert got == (rt, rw)
+
+
+def _one_typing_error_oracle(a: str, b: str) -> bool:
+    at = [i for i in range(16) if a[i] != b[i]]
+    return len(at) <= 1 or (len(at) == 2 and at[1] == at[0] + 1 and a[at[0]] == b[at[1]] and a[at[1]] == b[at[0]])
+
+
+_NIK_TEXT = st.text(alphabet="0123456789", min_size=16, max_size=16)
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=_NIK_TEXT, edits=st.lists(st.tuples(st.integers(0, 15), st.sampled_from("0123456789")), max_size=3),
+       swap_at=st.none() | st.integers(0, 14))
+def test_one_typing_error_agrees_with_an_oracle(a, edits, swap_at):
+    b = a
+    for pos, digit in edits:
+        b = b[:pos] + digit + b[pos + 1:]
+    if swap_at is not None:
+        b = _swap(b, swap_at)
+    frame = pl.DataFrame({"a": [a], "b": [b]})
+    got = frame.select(one_typing_error(nik_to_int(pl.col("a")), nik_to_int(pl.col("b")))).item()
+    assert got == _one_typing_error_oracle(a, b)
+    # the same as being the NIK or among its repair variants (assets/linkage/nik.py)
+    assert got == (a == b or b in _variant_texts(a))
+
+
+def _variant_texts(nik: str) -> set[str]:
+    v = nik_variants(pl.DataFrame({"id": [1], "n": [nik]}), "id", "n")
+    return set(v.select(int_to_nik(pl.col("variant")))["variant"].to_list())
+
+
+def test_one_typing_error_is_null_without_both_niks():
+    frame = pl.DataFrame({"a": ["3510120101800001", None], "b": [None, "3510120101800001"]})
+    assert frame.select(one_typing_error(nik_to_int(pl.col("a")), nik_to_int(pl.col("b")))).to_series().to_list() == [None, None]
 
 
 def test_nik_variants_are_all_single_edits():

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from assets.concurrency import in_threads
 from assets.linkage.names import key_from_normalised_expr, name_expr
-from assets.linkage.nik import nik_repair_hits
+from assets.linkage.nik import nik_repair_hits, nik_to_int, one_typing_error
 
 # --- methods and notes ----------------------------------------------------------------------------
 NIK_EXACT = "NIK_EXACT"
@@ -86,8 +86,6 @@ MAX_ELSEWHERE_ODDS = 0.01  # name-only acceptance: odds that a holder from elsew
 # Each is a candidate household that the record may send to review (docs/linkage.md).
 LIST_DISTRICT_NAMESAKES = False
 ADDRESS_AGREE = 0.02  # the person's street address is contained in the vehicle address
-NIK_DATE_TOLERANCE = 2  # a record NIK whose date part differs from the person's in more digits
-#                         than this (one typo or one swap) says the owner is someone else
 EPS = 1e-9
 
 
@@ -361,16 +359,17 @@ def _score_pairs(
     _log_pairs(pairs, stage)
     r_nik = pl.col("nik_check") if "nik_check" in recs.columns else pl.lit(None, pl.String)
     born_by = pl.col("born_by") if "born_by" in recs.columns else pl.lit(None, pl.Date)
-    # the birth-date parts (digits 7-12) as integers, once per record and person, not per pair
+    # the NIKs and their birth-date parts (digits 7-12) as integers, once per record and person,
+    # not per pair
     p = pairs.select("rid", "pid").join(
         recs.select("rid", rkey="key", r_village="village", r_rt="r_rt",
                     r_rw="r_rw", r_addr="r_addr", r_nik=r_nik, born_by=born_by,
-                    r_date=r_nik.str.slice(6, 6).cast(pl.Int32, strict=False)),
+                    r_n=nik_to_int(r_nik), r_date=r_nik.str.slice(6, 6).cast(pl.Int32, strict=False)),
         on="rid",
     ).join(
         reg.select("pid", "nik", "no_kk", pkey="key", p_village="village",
                    p_rt="p_rt", p_rw="p_rw", p_addr="p_addr", born="born",
-                   p_date=pl.col("nik").str.slice(6, 6).cast(pl.Int32, strict=False)),
+                   p_n=nik_to_int(pl.col("nik")), p_date=pl.col("nik").str.slice(6, 6).cast(pl.Int32, strict=False)),
         on="pid",
     )
     n = reg.height if n_registry is None else n_registry
@@ -399,19 +398,22 @@ def _score_pairs(
         + pl.when(same_village & has_addr & (pl.col("addr_score") >= 0.9)).then(ADDRESS_AGREE)
         .otherwise(0.0)
     )
-    # A valid NIK on the record that is nobody's in the registry (`nik_check`), whose birth-date
-    # part (digits 7-12) is not the person's beyond one typing error, is evidence against the
-    # pair: the owner is another person (a previous owner gone, a holder from elsewhere).
-    r_date, p_date = pl.col("r_date"), pl.col("p_date")
-    date_diff = pl.sum_horizontal(
-        ((r_date // 10**i) % 10 != (p_date // 10**i) % 10).cast(pl.Int8) for i in range(6)
-    )
-    other_person = (date_diff > NIK_DATE_TOLERANCE).fill_null(False)
-    return p.with_columns(
-        score=pl.when(other_person).then(0.0)
+    # A valid NIK on the record that is nobody's in the registry (`nik_check`) is evidence about
+    # its holder: the person's own NIK typed with one typing error, or a NIK of the person issued
+    # elsewhere (the birth-date part, digits 7-12, is the person's). Any other NIK is another
+    # person's (a previous owner gone, a holder from elsewhere), and rules the pair out.
+    # Judged only for the pairs of such records, a few in a hundred.
+    other_person = pl.repeat(False, p.height, dtype=pl.Boolean, eager=True).alias("nik_other")
+    with_nik = p.select(pl.arg_where(pl.col("r_n").is_not_null())).to_series() if p.height else None
+    if with_nik is not None and with_nik.len():
+        judged = p[with_nik].select(
+            (~one_typing_error(pl.col("r_n"), pl.col("p_n")) & (pl.col("r_date") != pl.col("p_date"))).fill_null(False)
+        ).to_series()
+        other_person = other_person.scatter(with_nik, judged)
+    return p.with_columns(other_person).with_columns(
+        score=pl.when("nik_other").then(0.0)
         .otherwise((pl.col("name_score") + adjust).clip(0.0, 1.0).round(4)),
-        nik_other=other_person,
-    ).drop("r_date", "p_date")
+    ).drop("r_n", "p_n", "r_date", "p_date")
 
 
 # --- NIK linking ----------------------------------------------------------------------------------

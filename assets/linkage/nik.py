@@ -31,6 +31,20 @@ def int_to_nik(e: pl.Expr) -> pl.Expr:
     return e.cast(pl.String).str.zfill(NIK_LENGTH)
 
 
+def one_typing_error(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """Whether two NIKs (Int64, see `nik_to_int`) are the same or one typing error apart: one
+    substituted digit, or one swap of neighbouring digits. Null where either is null."""
+    da = [(a // 10**k) % 10 for k in range(NIK_LENGTH)]
+    db = [(b // 10**k) % 10 for k in range(NIK_LENGTH)]
+    differ = [x != y for x, y in zip(da, db)]
+    n_differ = pl.sum_horizontal(d.cast(pl.Int8) for d in differ)
+    swapped = pl.any_horizontal(
+        differ[k] & differ[k + 1] & (da[k] == db[k + 1]) & (da[k + 1] == db[k]) for k in range(NIK_LENGTH - 1)
+    )
+    one = (n_differ <= 1) | ((n_differ == 2) & swapped)
+    return pl.when(a.is_not_null() & b.is_not_null()).then(one)
+
+
 def _variant_frames(digits: pl.DataFrame, id_col: str) -> list[pl.LazyFrame]:
     """One lazy frame per edit (position × digit, or neighbour pair): loops over places only."""
     d = digits.lazy().with_columns(
