@@ -189,3 +189,16 @@ def test_mask_nik():
     assert mask_nik(None) == "-"
     assert mask_nik("12345") == "12345"
 
+
+
+def test_a_nik_typed_into_a_name_is_masked_where_the_name_is_shown():
+    from assets.publishing.explain import render
+
+    head, kk = "3510150101800001", "3510151702200001"
+    typed = f"SLAMET {head}"
+    hh = (kk, "35.10.15.2004", head, typed, 1, 20, 2, "REVIEW", [], "p")
+    members = [(head, typed, "LAKI-LAKI", 46, "KEPALA KELUARGA", "PETANI/PEKEBUN")]
+    reasons = [("EXCLUSION", "STATE_EMPLOYEE", "x", "penduduk", head, "fakta", None, None)]
+    out = render("L", hh, members, [], reasons)
+    assert head not in out
+    assert out.count("SLAMET 351015******0001") == 3  # the head, the member, the evidence's person

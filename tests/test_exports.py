@@ -9,10 +9,14 @@ import shutil
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import re
+
 import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assets.publishing.assets import exports_match_warehouse
 from assets.publishing.exports import (
@@ -20,9 +24,11 @@ from assets.publishing.exports import (
     export_frames,
     export_partition,
     exports_against_warehouse,
+    mask_niks_in_text,
     verify_manifest,
     write_exports,
 )
+from assets.publishing.explain import mask_text
 from assets.publishing.warehouse import publish_warehouse, table_columns
 from published import sql
 
@@ -118,6 +124,33 @@ def test_a_no_kk_as_evidence_stays_whole_and_every_nik_is_masked():
         "CONFLICTING_RECORDS", "REJECTED_MEMBER_ROW"]
     assert set(ers["evidence_id"]) - {KK_KNOWN} == {"351015******0002", "351015******0001", "351012******0001"}
     assert not ers["evidence"].str.contains(NIK_PNS).any()
+
+
+def _masked_oracle(text: str) -> str:
+    """Every run of exactly 16 digits: first 6 and last 4 shown."""
+    return re.sub(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{4})(?![0-9])", r"\1******\2", text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet="0123456789", min_size=1, max_size=20),
+                          st.text(alphabet="ABC .,/-*'", min_size=0, max_size=3)), max_size=6).map("".join))
+def test_every_run_of_sixteen_digits_in_free_text_is_masked_and_nothing_else(text):
+    got = pl.select(mask_niks_in_text(pl.lit(text, dtype=pl.String))).item()
+    assert got == _masked_oracle(text)
+    assert mask_text(text) == got  # `perlinsos explain` masks as the exports do
+
+
+def test_a_nik_typed_into_a_heads_name_or_address_leaves_masked():
+    hh = _households([(KK_KNOWN, "35.10.15.2004", "REVIEW")]).with_columns(
+        head_name=pl.lit(f"SLAMET {NIK_HEAD}"),
+        alamat=pl.lit(f"DUSUN KRAJAN NIK{NIK_HEAD},{NIK_PNS} NO 12345678901234567"),
+    )
+    rs = _reasons([(KK_KNOWN, "REVIEW", "NO_HOUSING_DATA", "rumah", KK_KNOWN)])
+    ehh, _ = export_frames(hh, rs, VILLAGES, load_id="L", scope=["35.10"])
+    assert ehh["head_name"].to_list() == ["SLAMET 351015******0001"]
+    # glued to a word, two with one character between, and a 17-digit number that is no NIK
+    assert ehh["alamat"].to_list() == ["DUSUN KRAJAN NIK351015******0001,351015******0002 NO 12345678901234567"]
+    assert ehh["no_kk"].to_list() == [KK_KNOWN]  # the card number stays whole
 
 
 def _export(root: Path, load_id: str, scope: list[str], rows: list[tuple[str, str | None, str]]) -> dict:

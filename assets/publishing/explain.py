@@ -68,7 +68,10 @@ def mask_nik(nik: str | None) -> str:
 
 
 def mask_text(text: str | None) -> str:
-    return re.sub(NIK_RE, r"\1******\2", text or "")
+    """Every run of 16 digits in a text masked as the exports mask it (`exports.NIK_RE`)."""
+    for _ in range(2):
+        text = re.sub(NIK_RE, r"\1\2******\3\4", text or "")
+    return text
 
 
 class HouseholdNotFound(ValueError):
@@ -168,7 +171,7 @@ def render(load_id: str, hh: tuple, members: list[tuple], components: list[tuple
     lines = [
         f"Keluarga (No. KK) {kk}   desa/kelurahan {wilayah or '-'}",
         f"Muat data: {load_id}   versi kebijakan: {version}",
-        f"Kepala keluarga: {head_name or '- (tidak ada anggota yang hidup)'}"
+        f"Kepala keluarga: {mask_text(head_name) or '- (tidak ada anggota yang hidup)'}"
         + (f" (NIK {mask_nik(head_nik)})" if head_nik else ""),
         "",
         f"Anggota keluarga yang hidup ({n_members or 0}):",
@@ -177,7 +180,7 @@ def render(load_id: str, hh: tuple, members: list[tuple], components: list[tuple
         lines.append("  (tidak ada)")
     for nik, name, sex, age, relation, occupation in members:
         lines.append(
-            f"  - {name or '-':<28} NIK {mask_nik(nik)}  {sex or '-':<9} {'-' if age is None else age:>3} th  "
+            f"  - {mask_text(name) or '-':<28} NIK {mask_nik(nik)}  {sex or '-':<9} {'-' if age is None else age:>3} th  "
             f"{relation or '-':<16} {occupation or '-'}"
         )
 
@@ -210,7 +213,7 @@ def render(load_id: str, hh: tuple, members: list[tuple], components: list[tuple
         # a penduduk evidence_id is a member's NIK, or the family's own NO_KK (kept whole, as above)
         shown_id = mask_nik(evidence_id) if source == "penduduk" and evidence_id != kk else (evidence_id or "-")
         if source == "penduduk" and evidence_id in names:
-            shown_id += f" ({names[evidence_id]})"
+            shown_id += f" ({mask_text(names[evidence_id])})"
         lines.append(f"  [{KIND_TEXT.get(kind, kind)}] {code}: {description}")
         lines.append(f"      bukti: {SOURCE_TEXT.get(source, source)} {shown_id}: {mask_text(evidence)}")
         if method:

@@ -26,7 +26,12 @@ from assets.concurrency import file_lock, in_threads
 from assets.ingest.read import file_sha256
 from assets.publishing.warehouse import SCHEMA_VERSION
 
-NIK_RE = r"\b(\d{6})\d{6}(\d{4})\b"
+# A NIK inside free text: a run of exactly 16 digits, whatever stands beside it (a NIK typed
+# into an address or glued to a word, `NIK3510...`, is still a NIK). No lookaround in Rust's
+# regex: the neighbours are matched, kept, and the pattern applied twice, for two NIKs with a
+# single character between them.
+NIK_RE = r"(^|\D)(\d{6})\d{6}(\d{4})(\D|$)"
+NIK_MASKED = "${1}${2}******${3}${4}"
 
 
 def mask_nik(expr: pl.Expr) -> pl.Expr:
@@ -37,8 +42,8 @@ def mask_nik(expr: pl.Expr) -> pl.Expr:
 
 
 def mask_niks_in_text(expr: pl.Expr) -> pl.Expr:
-    """Mask every 16-digit number inside a free text (evidence in words)."""
-    return expr.str.replace_all(NIK_RE, "${1}******${2}")
+    """Mask every run of 16 digits inside a free text (evidence in words, an address)."""
+    return expr.str.replace_all(NIK_RE, NIK_MASKED).str.replace_all(NIK_RE, NIK_MASKED)
 
 
 def mask_niks_in_column(frame: pl.DataFrame, column: str) -> pl.DataFrame:
@@ -50,10 +55,11 @@ def mask_niks_in_column(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     rows = values.str.contains(r"\d{16}").fill_null(False).arg_true()
     if rows.len() == 0:
         return frame
-    masked = values.gather(rows).str.replace_all(NIK_RE, "${1}******${2}")
+    masked = values.gather(rows).to_frame().select(mask_niks_in_text(pl.col(column))).to_series()
     return frame.with_columns(values.clone().scatter(rows, masked))
 
 
+FREE_TEXT = ("head_name", "alamat")  # exported household columns typed by hand at the source
 UNKNOWN_DISTRICT = "unknown"  # partition of households whose district is unknown
 EXPORT_LOCK = ".exports.lock"  # beside the date folders: one export at a time writes a date folder
 
@@ -110,6 +116,10 @@ def export_frames(
         .with_columns(mask_nik(pl.col("head_nik")).alias("head_nik"))
         .select(pl.lit(load_id).alias("load_id"), pl.exclude("load_id"))
     )
+    # free text as the registry delivered it: a NIK typed into a name or an address is masked too
+    for column in FREE_TEXT:
+        if column in hh.columns:
+            hh = mask_niks_in_column(hh, column)
     # A penduduk evidence_id is a member's NIK, masked; or the household's own NO_KK (a rejected
     # registry row of the card: REJECTED_MEMBER_ROW, CONFLICTING_RECORDS), kept whole like no_kk.
     rs = (
