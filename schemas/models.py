@@ -35,6 +35,13 @@ NIB_PATTERN = r"^[0-9]{14}$"
 NPWP_PATTERN = r"^[0-9]{15}$"
 RT_RW_PATTERN = r"^[0-9]{3}$"
 MIN_DATE = date(1900, 1, 1)
+# Beyond these a number is no record's, and is rejected (`NUMBER_TOO_LARGE`): a parcel or a floor
+# of more than 100,000 hectares (the largest plantation concessions), a tax value of more than
+# Rp 1 billion per m² (ten times the dearest land in Jakarta), a vehicle worth more than Rp 10
+# trillion. A parcel's value (area × NJOP) then stays below 10^18 Rupiah, inside a whole Int64.
+MAX_AREA_M2 = 10**9
+MAX_NJOP_PER_M2 = 10**9
+MAX_NILAI_JUAL = 10**13
 
 
 def _in(values: Collection[object], name: str) -> pa.Check:
@@ -130,6 +137,14 @@ class TanahModel(pa.DataFrameModel):
         strict = True
         ordered = True
 
+    @pa.check("LUAS_M2", name=rules.NUMBER_TOO_LARGE)
+    def area_at_most(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select((pl.col(data.key) <= MAX_AREA_M2) | pl.col(data.key).is_null())
+
+    @pa.check("NJOP_PER_M2", name=rules.NUMBER_TOO_LARGE)
+    def value_at_most(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select((pl.col(data.key) <= MAX_NJOP_PER_M2) | pl.col(data.key).is_null())
+
     @pa.check("NIK_PEMEGANG", name="NIK_STRUCTURE")
     def nik_structure(cls, data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(nik_is_valid_as_stored(pl.col(data.key)) | pl.col(data.key).is_null())
@@ -160,6 +175,10 @@ class KendaraanModel(pa.DataFrameModel):
     class Config:
         strict = True
         ordered = True
+
+    @pa.check("NILAI_JUAL", name=rules.NUMBER_TOO_LARGE)
+    def value_at_most(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select((pl.col(data.key) <= MAX_NILAI_JUAL) | pl.col(data.key).is_null())
 
     @pa.check("NIK_PEMILIK", name="NIK_STRUCTURE")
     def nik_structure(cls, data: PolarsData) -> pl.LazyFrame:
@@ -194,6 +213,10 @@ class RumahModel(pa.DataFrameModel):
     class Config:
         strict = True
         ordered = True
+
+    @pa.check("LUAS_LANTAI_M2", name=rules.NUMBER_TOO_LARGE)
+    def area_at_most(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select((pl.col(data.key) <= MAX_AREA_M2) | pl.col(data.key).is_null())
 
     @pa.check("NIK_KEPALA", name="NIK_STRUCTURE")
     def nik_structure(cls, data: PolarsData) -> pl.LazyFrame:

@@ -42,6 +42,7 @@ DATE_IN_FUTURE = "DATE_IN_FUTURE"  # after the load date
 DATE_INCONSISTENT = "DATE_INCONSISTENT"  # e.g. TGL_STATUS present for HIDUP, missing for MATI/PINDAH
 NUMBER_UNPARSEABLE = "NUMBER_UNPARSEABLE"  # not a number even with Indonesian separators
 NOT_POSITIVE = "NOT_POSITIVE"  # zero or negative area or value
+NUMBER_TOO_LARGE = "NUMBER_TOO_LARGE"  # an area or amount beyond any record's (schemas.models.MAX_*)
 UNKNOWN_CODE = "UNKNOWN_CODE"  # a category label still unknown after normalising case and spaces
 UNKNOWN_REGION = "UNKNOWN_REGION"  # KODE_WILAYAH inside the scope but not in wilayah.csv, or malformed
 OUT_OF_SCOPE_REGION = "OUT_OF_SCOPE_REGION"  # asset record registered outside the load's scope (FLAGGED)
@@ -72,6 +73,7 @@ RULES = (
     DATE_INCONSISTENT,
     NUMBER_UNPARSEABLE,
     NOT_POSITIVE,
+    NUMBER_TOO_LARGE,
     UNKNOWN_CODE,
     UNKNOWN_REGION,
     OUT_OF_SCOPE_REGION,

@@ -339,6 +339,19 @@ def test_land_value_bands(value, points):
     assert comp["points"].item() == points
 
 
+def test_land_worth_more_than_a_whole_int64_is_scored_and_shown_without_overflow():
+    # Ten parcels each at validation's limits (10^9 m² at Rp 10^9 per m²): 10^19 Rupiah in all,
+    # past a whole Int64. The score and its component are still made, and the value is shown.
+    w = World()
+    head = w.family(1)
+    for _ in range(10):
+        w.parcel(head, use="PERUMAHAN", luas=1e9, njop=10**9)
+    res = w.run()
+    comp = res.components.filter((pl.col("no_kk") == kk(1)) & (pl.col("component") == "nilai_tanah"))
+    assert comp["points"].item() == 12
+    assert float(comp["value"].item()) == 1e19
+
+
 def test_vehicles_taxed_to_exactly_two_years_before_the_load_date_still_score():
     w = World()
     head = w.family(1)

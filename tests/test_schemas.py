@@ -10,6 +10,9 @@ import pytest
 from assets.validation.validate import failure_quarantine
 from schemas import codes, rules
 from schemas.models import (
+    MAX_AREA_M2,
+    MAX_NILAI_JUAL,
+    MAX_NJOP_PER_M2,
     MODELS,
     failure_cases,
     kendaraan_schema,
@@ -111,6 +114,8 @@ def test_asset_models():
     schema = kendaraan_schema(VILLAGES, LOAD)
     assert failure_cases(schema, kendaraan()).height == 0
     assert ("NILAI_JUAL", "greater_than") in checks_failed(schema, kendaraan(NILAI_JUAL=0))
+    assert ("NILAI_JUAL", rules.NUMBER_TOO_LARGE) in checks_failed(schema, kendaraan(NILAI_JUAL=MAX_NILAI_JUAL + 1))
+    assert failure_cases(schema, kendaraan(NILAI_JUAL=MAX_NILAI_JUAL)).height == 0
     assert ("NIK_PEMILIK", "NIK_STRUCTURE") in checks_failed(schema, kendaraan(NIK_PEMILIK="123"))
     assert ("NPWP_PEMILIK", "str_matches") in checks_failed(schema, kendaraan(NPWP_PEMILIK="1"))
     assert ("TAHUN_BUAT", "less_than_or_equal_to") in checks_failed(schema, kendaraan(TAHUN_BUAT=2030))
@@ -139,6 +144,9 @@ def test_tanah_unique_by_nib_and_holder():
     assert failure_cases(tanah_schema(VILLAGES, LOAD), ok).height == 0
     same = pl.DataFrame([base, {**base, "ROW_NUMBER": 2}], schema=schema)
     assert ("TanahModel", "DUPLICATE_CONFLICT") in checks_failed(tanah_schema(VILLAGES, LOAD), same)
+    huge = pl.DataFrame([{**base, "LUAS_M2": MAX_AREA_M2 * 1.5, "NJOP_PER_M2": MAX_NJOP_PER_M2 + 1}], schema=schema)
+    failed = checks_failed(tanah_schema(VILLAGES, LOAD), huge)
+    assert {("LUAS_M2", rules.NUMBER_TOO_LARGE), ("NJOP_PER_M2", rules.NUMBER_TOO_LARGE)} <= set(failed)
 
 
 def test_rumah_and_wilayah_models():

@@ -21,6 +21,7 @@ from assets.validation.validate import (
 )
 from schemas import codes, rules
 from schemas.extracts import REQUIRED_COLUMNS
+from schemas.models import MAX_AREA_M2, MAX_NILAI_JUAL, MAX_NJOP_PER_M2
 from schemas.rules import QUARANTINE_COLUMNS
 
 LOAD = date(2026, 11, 1)
@@ -437,6 +438,29 @@ def test_not_positive_rejects(regions, name, base, column, text, rule):
     result = run(name, [{**base, column: text}], regions)
     assert findings(result) == [(1, column, rule, rules.ROW_REJECTED)]
     assert result.frame.height == 0
+
+
+@pytest.mark.parametrize(("name", "base", "column", "limit"), [
+    ("tanah", PARCEL, "LUAS_M2", MAX_AREA_M2), ("tanah", PARCEL, "NJOP_PER_M2", MAX_NJOP_PER_M2),
+    ("kendaraan", VEHICLE, "NILAI_JUAL", MAX_NILAI_JUAL), ("rumah", HOUSE, "LUAS_LANTAI_M2", MAX_AREA_M2),
+])
+@pytest.mark.parametrize("text", ["{over}", "9223372036854775807", "99999999999999999999999", "1,6E19"])
+def test_a_number_beyond_any_records_is_rejected_as_too_large(regions, name, base, column, limit, text):
+    """An area, a tax value per m² or a vehicle value beyond any record's (and past Int64 no whole
+    number at all): rejected with its own rule, the text as delivered, never read as missing and
+    never passed on to overflow a parcel's value."""
+    over = f"{limit + 1}"
+    delivered = text.format(over=over)
+    result = run(name, [{**base, column: delivered}], regions)
+    if delivered == "1,6E19":
+        assert findings(result) == [(1, column, rules.NUMBER_UNPARSEABLE, rules.ROW_REJECTED)]
+    else:
+        assert findings(result) == [(1, column, rules.NUMBER_TOO_LARGE, rules.ROW_REJECTED)]
+        assert result.quarantine["value"].to_list() == [delivered]
+    assert result.frame.height == 0
+    # the limit itself is a number a record may carry
+    at = run(name, [{**base, column: f"{limit}"}], regions)
+    assert findings(at) == [] and at.frame[column].to_list() == [limit]
 
 
 @pytest.mark.parametrize(("name", "base", "column", "other"), [

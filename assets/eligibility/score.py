@@ -160,7 +160,9 @@ def score_households(
             pl.min_horizontal(pl.col("n_mobil") * car.points_each, pl.lit(car.max_points)).cast(pl.Int32),
         ),
         "nilai_tanah": (
-            pl.col("land_value").round(0).cast(pl.Int64).cast(pl.String),
+            # whole Rupiah; a sum past Int64 (only absurd parcels reach it) as the number it is
+            pl.coalesce(pl.col("land_value").round(0).cast(pl.Int64, strict=False).cast(pl.String),
+                        pl.col("land_value").round(0).cast(pl.String)),
             band_points(pl.col("land_value"), sc.land_value_bands),
         ),
     }

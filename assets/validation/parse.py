@@ -137,7 +137,7 @@ def _parse_number(expr: pl.Expr) -> pl.Expr:
     return pl.when(v.is_finite()).then(v).otherwise(None)
 
 
-def _number_rule(expr: pl.Expr, positive: bool, whole: bool = False) -> pl.Expr:
+def _number_rule(expr: pl.Expr, positive: bool, whole: bool = False, maximum: float | None = None) -> pl.Expr:
     s = _number_text(expr)
     v = _parse_number(expr)
     if whole:  # judged as it is kept: in whole units
@@ -150,6 +150,9 @@ def _number_rule(expr: pl.Expr, positive: bool, whole: bool = False) -> pl.Expr:
     )
     if positive:
         out = out.when(v <= 0).then(pl.lit(rules.NOT_POSITIVE))
+    # judged on the number as read, not rounded: one past Int64 has no whole value
+    if maximum is not None:
+        out = out.when(_parse_number(expr) > maximum).then(pl.lit(rules.NUMBER_TOO_LARGE))
     return out.otherwise(pl.lit(None, dtype=pl.String))
 
 
@@ -170,11 +173,12 @@ def parse_number(expr: pl.Expr) -> pl.Expr:
     return _parse_number(expr)
 
 
-def number_rule(expr: pl.Expr, positive: bool = True, whole: bool = False) -> pl.Expr:
-    """`NUMBER_UNPARSEABLE`, `NOT_POSITIVE` (zero or negative, when `positive`), or null. `whole`:
-    the number is kept in whole units (`parse_int`), so it is judged rounded: `0,4` Rupiah is 0,
-    not positive, and the rule, not the typed model, says so with the text as delivered."""
-    return _number_rule(expr, positive, whole)
+def number_rule(expr: pl.Expr, positive: bool = True, whole: bool = False, maximum: float | None = None) -> pl.Expr:
+    """`NUMBER_UNPARSEABLE`, `NOT_POSITIVE` (zero or negative, when `positive`),
+    `NUMBER_TOO_LARGE` (above `maximum`, when given), or null. `whole`: the number is kept in
+    whole units (`parse_int`), so it is judged rounded: `0,4` Rupiah is 0, not positive, and the
+    rule, not the typed model, says so with the text as delivered."""
+    return _number_rule(expr, positive, whole, maximum)
 
 
 def parse_int(expr: pl.Expr) -> pl.Expr:

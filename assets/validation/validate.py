@@ -39,6 +39,9 @@ from schemas.extracts import RECORD_ID, REQUIRED_COLUMNS
 from schemas.models import (
     KODE_PATTERN,
     LEVELS,
+    MAX_AREA_M2,
+    MAX_NILAI_JUAL,
+    MAX_NJOP_PER_M2,
     NIB_PATTERN,
     NO_KK_PATTERN,
     VILLAGE_PATTERN,
@@ -162,13 +165,13 @@ def _date(column: str, required: bool, not_after: date | None) -> _Col:
     )
 
 
-def _positive(column: str, integer: bool) -> _Col:
-    """A required positive number (area, money); Indonesian separators accepted."""
+def _positive(column: str, integer: bool, maximum: int) -> _Col:
+    """A required positive number (area, money) of at most `maximum`; Indonesian separators accepted."""
     value = parse.parse_int(pl.col(column)) if integer else parse.parse_number(pl.col(column))
     return _Col(
         derive={column: {
             _d(column, "v"): value,
-            _d(column, "r"): _blank_then(column, parse.number_rule(pl.col(column), whole=integer)),
+            _d(column, "r"): _blank_then(column, parse.number_rule(pl.col(column), whole=integer, maximum=maximum)),
         }},
         typed=[pl.col(_d(column, "v")).alias(f"~{column}")],
         checks=[_Check(column, pl.col(_d(column, "r")), rules.ROW_REJECTED)],
@@ -415,6 +418,7 @@ _CHECK_RULES = {
     "NOT_AFTER_LOAD_DATE": rules.DATE_IN_FUTURE,
     "field_uniqueness": rules.DUPLICATE_CONFLICT,
     "greater_than": rules.NOT_POSITIVE,
+    "NUMBER_TOO_LARGE": rules.NUMBER_TOO_LARGE,
     "greater_than_or_equal_to": rules.DATE_IMPOSSIBLE,
     "less_than_or_equal_to": rules.DATE_IMPOSSIBLE,
     "isin": rules.UNKNOWN_CODE,
@@ -940,9 +944,9 @@ def validate_tanah(raw, regions: pl.DataFrame, load_date: date | None = None,
         nik_col,
         _text("NAMA_PEMEGANG"),
         _region("KODE_WILAYAH", villages, scope_, resident=False),
-        _positive("LUAS_M2", integer=False),
+        _positive("LUAS_M2", integer=False, maximum=MAX_AREA_M2),
         _label("PENGGUNAAN", cat["PENGGUNAAN"], required=True),
-        _positive("NJOP_PER_M2", integer=True),
+        _positive("NJOP_PER_M2", integer=True, maximum=MAX_NJOP_PER_M2),
         _date("TGL_TERBIT", required=False, not_after=load_date),
     ]
     output = [
@@ -1023,7 +1027,7 @@ def validate_kendaraan(raw, regions: pl.DataFrame, load_date: date | None = None
         _label("JENIS_KENDARAAN", cat["JENIS_KENDARAAN"], required=True),
         _text("MEREK"),
         year_col,
-        _positive("NILAI_JUAL", integer=True),
+        _positive("NILAI_JUAL", integer=True, maximum=MAX_NILAI_JUAL),
         # Tax may be paid ahead: no future check on TGL_AKHIR_PAJAK.
         _date("TGL_AKHIR_PAJAK", required=False, not_after=None),
     ]
@@ -1089,7 +1093,7 @@ def validate_rumah(raw, regions: pl.DataFrame, load_date: date | None = None,
         _text("NAMA_KEPALA"),
         _region("KODE_WILAYAH", villages, scope_, resident=True),
         labels["STATUS_BANGUNAN"],
-        _positive("LUAS_LANTAI_M2", integer=False),
+        _positive("LUAS_LANTAI_M2", integer=False, maximum=MAX_AREA_M2),
         *[labels[x] for x in _RUMAH_LABELS[1:7]],
         daya_col,
         labels["BAHAN_BAKAR_MASAK"],
