@@ -321,3 +321,68 @@ def test_without_load_json_the_load_is_dated_the_run_s_day_and_covers_every_rege
     assert before <= info["load_date"] <= date.today()
     assert (info["scope"], info["regencies"]) == ("35.10+35.99", ["35.10", "35.99"])
     assert info["load_id"] == f"{info['load_date'].isoformat()}_35.10+35.99"
+
+
+def test_a_regency_listed_only_by_its_districts_or_villages_is_in_the_scope(tmp_path, monkeypatch):
+    """Without load.json the scope is every regency the reference lists, by its own row or its
+    districts' and villages', as validation reads it (a reference without the regency's own row
+    used to give a load with no scope, stopped only when the exports were written)."""
+    from assets.ingest.assets import load_info
+    from pipelines.resources import PerlinsosSettings
+
+    monkeypatch.delenv("PERLINSOS_LOAD_DATE", raising=False)
+    wilayah = pl.DataFrame({"KODE": ["35", "35.10.15", "35.10.15.2004", "35.99.01.2001"],
+                            "LEVEL": ["PROVINSI", "KECAMATAN", "DESA", "DESA"]})
+    info = load_info(settings=PerlinsosSettings(extracts_dir=str(tmp_path)), wilayah=wilayah).value
+    assert info["regencies"] == ["35.10", "35.99"]
+    only_province = wilayah.filter(pl.col("LEVEL") == "PROVINSI")
+    with pytest.raises(ExtractError, match="wilayah.csv lists no regency, district or village"):
+        load_info(settings=PerlinsosSettings(extracts_dir=str(tmp_path)), wilayah=only_province)
+
+
+def test_a_scope_the_region_reference_does_not_list_stops_the_load(tmp_path, monkeypatch):
+    from assets.ingest.assets import load_info
+    from pipelines.resources import PerlinsosSettings
+
+    monkeypatch.delenv("PERLINSOS_LOAD_DATE", raising=False)
+    wilayah = pl.DataFrame({"KODE": ["35", "35.10", "35.10.15", "35.10.15.2004"],
+                            "LEVEL": ["PROVINSI", "KABUPATEN", "KECAMATAN", "DESA"]})
+    (tmp_path / "load.json").write_text(json.dumps({"load_date": "2026-11-01", "scope": "35.09+35.10"}))
+    with pytest.raises(ExtractError, match=r"load.json: the scope names 35.09, which wilayah.csv does not list"):
+        load_info(settings=PerlinsosSettings(extracts_dir=str(tmp_path)), wilayah=wilayah)
+    (tmp_path / "load.json").write_text(json.dumps({"load_date": "2026-11-01", "scope": "35.10"}))
+    assert load_info(settings=PerlinsosSettings(extracts_dir=str(tmp_path)), wilayah=wilayah).value["scope"] == "35.10"
+
+
+@pytest.mark.parametrize("joined", [
+    # the first record on the header line: a lost line break after the header
+    lambda row: f"{TANAH_HEADER},{row}\n{row}\n",
+    # a header with a date among its names
+    lambda row: f"{TANAH_HEADER},2026-11-01\n{row}\n",
+])
+def test_a_record_on_the_header_line_stops_the_load_without_its_values(tmp_path, joined):
+    _write(tmp_path / "tanah.csv", joined(_tanah_row()))
+    with pytest.raises(ExtractError, match="tanah.csv: the header row holds .* numbers or dates, not column names") as err:
+        read_extract(tmp_path, "tanah")
+    assert SECRET_NIK not in str(err.value) and "SITI" not in str(err.value)
+
+
+def test_extra_parquet_columns_of_any_type_are_ignored(tmp_path):
+    """Extra columns are ignored and reported (extracts.md), whatever their Arrow type: a list, a
+    struct, bytes or a time of day cannot be read as text, and need not be."""
+    from datetime import time
+
+    frame = pl.DataFrame({
+        "NIB": ["12010203000001"], "JENIS_HAK": ["HM"], "NIK_PEMEGANG": [SECRET_NIK], "NAMA_PEMEGANG": ["SITI"],
+        "KODE_WILAYAH": ["35.10.12.2001"], "LUAS_M2": [1234.5], "PENGGUNAAN": ["SAWAH"], "NJOP_PER_M2": [12500],
+        "TGL_TERBIT": [date(2005, 2, 1)],
+        "RIWAYAT": [["a", "b"]], "META": [{"x": 1}], "BLOB": [b"\x00\x01"], "JAM": [time(8, 30)],
+    })
+    frame.write_parquet(tmp_path / "tanah.parquet")
+    raw = read_extract(tmp_path, "tanah")
+    assert raw.extra_columns == ["RIWAYAT", "META", "BLOB", "JAM"]
+    assert raw.frame["NIB"].to_list() == ["12010203000001"] and "RIWAYAT" not in raw.frame.columns
+    # a contract column of such a type still stops the load, naming it
+    frame.with_columns(pl.col("RIWAYAT").alias("JENIS_HAK")).write_parquet(tmp_path / "tanah.parquet")
+    with pytest.raises(ExtractError, match="tanah.parquet: column 'JENIS_HAK' has type List"):
+        read_extract(tmp_path, "tanah")

@@ -14,7 +14,7 @@ import dagster as dg
 import polars as pl
 
 from assets.ingest.read import read_extract, read_load_info
-from assets.ingest.regions import PARTITIONED_EXTRACTS, file_facts, union_file_facts
+from assets.ingest.regions import PARTITIONED_EXTRACTS, file_facts, scope_regencies, union_file_facts
 from pipelines.partitions import ALL_REGENCIES, whole_scope
 from pipelines.resources import PerlinsosSettings
 from schemas.extracts import EXTRACTS
@@ -81,15 +81,13 @@ def policy(settings: PerlinsosSettings):
 @dg.asset(
     group_name=GROUP,
     description="Identity of the load: load date and scope (load.json, else the run's date and the "
-    "regencies of wilayah.csv), its load_id and start time.",
+    "regencies of wilayah.csv, by their own rows or their districts' and villages'), its load_id "
+    "and start time.",
 )
 def load_info(settings: PerlinsosSettings, wilayah: pl.DataFrame) -> dg.Output[dict]:
     info = read_load_info(settings.extracts)
     load_date = settings.load_date_override() or info.load_date or date.today()
-    if info.scope:
-        regencies = sorted(s.strip() for s in info.scope.split("+") if s.strip())
-    else:
-        regencies = sorted(wilayah.filter(pl.col("LEVEL") == "KABUPATEN")["KODE"].to_list())
+    regencies = scope_regencies(info.scope, wilayah)
     scope = "+".join(regencies)
     load = {
         "load_id": f"{load_date.isoformat()}_{scope}",

@@ -179,6 +179,9 @@ def _first_bad_line(path: Path) -> str | None:
     return None
 
 
+_LOOKS_LIKE_A_VALUE = re.compile(r"^[-+]?[0-9][0-9 .,:/'+-]*$")
+
+
 def _blank_lines(frame: pl.DataFrame) -> pl.Series:
     """True for a row whose every field is missing or only blanks (a blank line of the file)."""
 
@@ -237,7 +240,9 @@ def _parquet_columns_named_twice(path: Path) -> list[str]:
     return sorted({n for n in names if names.count(n) > 1})
 
 
-def _read_parquet(path: Path) -> tuple[pl.DataFrame, list[str]]:
+def _read_parquet(path: Path, keep: set[str]) -> tuple[pl.DataFrame, list[str]]:
+    """The file's columns as text; those whose name (`_header_key`) is not in `keep` are extra:
+    ignored, whatever their type, so they come back empty."""
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:
@@ -253,8 +258,13 @@ def _read_parquet(path: Path) -> tuple[pl.DataFrame, list[str]]:
                     f"{path.name}: column {column} holds identity numbers stored as floating point, "
                     "some above 2^53, whose last digits are lost; deliver it as text or integers"
                 )
+    def text(column: str) -> pl.Series:
+        if _header_key(column) in keep:
+            return _to_text(frame.get_column(column))
+        return pl.Series(column, [None] * frame.height, dtype=pl.String)
+
     try:
-        return pl.DataFrame([_to_text(frame.get_column(c)) for c in frame.columns]), frame.columns
+        return pl.DataFrame([text(c) for c in frame.columns]), frame.columns
     except ExtractError as exc:
         raise ExtractError(f"{path.name}: {exc}") from None
 
@@ -267,8 +277,9 @@ def read_extract(folder: Path, name: str) -> RawExtract:
     path = _find(folder, name)
     # The file's SHA-256 is computed beside the parse (hashlib releases the GIL): 0.2 s less for
     # the registry of 1,700,000 persons.
+    keep = {c.upper() for c in REQUIRED_COLUMNS[name]}
     (frame, header), sha256 = in_threads(lambda read: read(), [
-        lambda: _read_parquet(path) if path.suffix == ".parquet" else _read_csv(path),
+        lambda: _read_parquet(path, keep) if path.suffix == ".parquet" else _read_csv(path),
         lambda: file_sha256(path),
     ])
     blank = _blank_lines(frame) if path.suffix == ".csv" else None
@@ -289,6 +300,16 @@ def read_extract(folder: Path, name: str) -> RawExtract:
             rename[column] = wanted[key]
         else:
             extra.append(written.replace(_BOM, "").strip())
+    # A name made of digits and separators (`3510…`, `2026-11-01`, `35.10.12.2001`) is a value, not
+    # a column name: the first record is on the header line (a lost line break), and every record
+    # would be read against a header of the wrong width. The values are not named: they are a
+    # person's data.
+    values = [x for x in extra if _LOOKS_LIKE_A_VALUE.match(x)]
+    if values:
+        raise ExtractError(
+            f"{path.name}: the header row holds {len(values)} field(s) that are numbers or dates, not "
+            "column names: a record seems to be on the header line (a lost line break after the header?)"
+        )
     missing = [c for c in required if c.upper() not in seen]
     if missing:
         hint = ""

@@ -24,8 +24,8 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from assets.ingest.read import ROW_NUMBER
-from assets.validation.validate import region_code
+from assets.ingest.read import ROW_NUMBER, ExtractError
+from assets.validation.validate import reference_regencies, region_code
 
 REGION_COLUMN = "KODE_WILAYAH"
 # The column of each extract whose cleaned value validation uses to find duplicate rows.
@@ -35,6 +35,26 @@ PARTITIONED_EXTRACTS = tuple(DUPLICATE_KEY)
 
 class PartitionError(ValueError):
     """The regency runs of a load do not add up to the whole scope (missing or stale regencies)."""
+
+
+def scope_regencies(declared: str | None, wilayah: pl.DataFrame) -> list[str]:
+    """The load's regencies: load.json's scope (`35.09+35.10`), else every regency the region
+    reference lists (by a row of its own, or of one of its districts or villages, as validation
+    reads it). The reference lists the regencies of the scope (extracts.md): a scope it does not
+    cover, or a reference that covers none, stops the load here, before any heavy step."""
+    present = reference_regencies(wilayah)
+    if declared:
+        regencies = sorted({s.strip() for s in declared.split("+") if s.strip()})
+        unlisted = [r for r in regencies if r not in present]
+        if unlisted:
+            raise ExtractError(
+                f"load.json: the scope names {', '.join(unlisted)}, which wilayah.csv does not list "
+                "(no row of the regency, its districts or its villages)"
+            )
+        return regencies
+    if not present:
+        raise ExtractError("wilayah.csv lists no regency, district or village: the load has no scope")
+    return present
 
 
 def regency_of_rows(raw: pl.DataFrame, extract: str, scope: Sequence[str]) -> pl.Series:

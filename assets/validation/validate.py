@@ -660,12 +660,17 @@ def _villages(regions: pl.DataFrame) -> list[str]:
     return regions.filter(pl.col("LEVEL") == "DESA")["KODE"].to_list()
 
 
+def reference_regencies(regions: pl.DataFrame) -> list[str]:
+    """Every regency the reference lists, by a row of its own or of one of its districts or villages."""
+    present = regions.filter(pl.col("LEVEL").is_in(["KABUPATEN", "KECAMATAN", "DESA"]))["KODE"]
+    return sorted(set(present.str.slice(0, 5).to_list()))
+
+
 def _scope(regions: pl.DataFrame, scope: Sequence[str] | None) -> list[str]:
     """The scope's regency codes; without one, every regency present in the reference."""
     if scope:
         return sorted(set(scope))
-    present = regions.filter(pl.col("LEVEL").is_in(["KABUPATEN", "KECAMATAN", "DESA"]))["KODE"]
-    return sorted(set(present.str.slice(0, 5).to_list()))
+    return reference_regencies(regions)
 
 
 def _load_date(load_date: date | None) -> date:
