@@ -386,3 +386,22 @@ def test_extra_parquet_columns_of_any_type_are_ignored(tmp_path):
     frame.with_columns(pl.col("RIWAYAT").alias("JENIS_HAK")).write_parquet(tmp_path / "tanah.parquet")
     with pytest.raises(ExtractError, match="tanah.parquet: column 'JENIS_HAK' has type List"):
         read_extract(tmp_path, "tanah")
+
+
+def test_an_npwp_delivered_as_an_integer_gets_its_leading_zero_back(tmp_path):
+    """A vehicle owner's column stored as integers: a company's NPWP (`060119204627000`) arrives as
+    14 digits; read back with its zero it stays a company (validation's NPWP), never a broken NIK
+    matched by name to a person."""
+    frame = pl.DataFrame({
+        "NO_RANGKA": ["MH1AAA", "MH1AAB"], "NO_POLISI": ["P 1 A", "P 2 A"],
+        "NIK_PEMILIK": [60119204627000, int(SECRET_NIK)], "NAMA_PEMILIK": ["CV. RAHAYU MOTOR", "SITI"],
+        "ALAMAT_PEMILIK": ["JL. A", "JL. B"], "KODE_WILAYAH": ["35.10.12.2001"] * 2,
+        "JENIS_KENDARAAN": ["MOBIL BARANG", "SEPEDA MOTOR"], "MEREK": ["ISUZU", "HONDA"], "TAHUN_BUAT": [2020, 2019],
+        "NILAI_JUAL": [250_000_000, 15_000_000], "TGL_AKHIR_PAJAK": [date(2026, 12, 1)] * 2,
+    })
+    frame.write_parquet(tmp_path / "kendaraan.parquet")
+    raw = read_extract(tmp_path, "kendaraan")
+    assert raw.frame["NIK_PEMILIK"].to_list() == ["060119204627000", SECRET_NIK]
+    # the same numbers as text are taken as written
+    frame.with_columns(pl.col("NIK_PEMILIK").cast(pl.String)).write_parquet(tmp_path / "kendaraan.parquet")
+    assert read_extract(tmp_path, "kendaraan").frame["NIK_PEMILIK"].to_list() == ["60119204627000", SECRET_NIK]

@@ -259,9 +259,18 @@ def _read_parquet(path: Path, keep: set[str]) -> tuple[pl.DataFrame, list[str]]:
                     "some above 2^53, whose last digits are lost; deliver it as text or integers"
                 )
     def text(column: str) -> pl.Series:
-        if _header_key(column) in keep:
-            return _to_text(frame.get_column(column))
-        return pl.Series(column, [None] * frame.height, dtype=pl.String)
+        key = _header_key(column)
+        if key not in keep:
+            return pl.Series(column, [None] * frame.height, dtype=pl.String)
+        series = _to_text(frame.get_column(column))
+        if key == "NIK_PEMILIK" and frame.schema[column].is_integer():
+            # A company's NPWP (15 digits, starting with 0) stored as an integer has lost its
+            # leading zero: 14 digits. A NIK never starts with 0, so no NIK loses a digit so.
+            series = series.to_frame().select(
+                pl.when(pl.col(column).str.len_chars() == 14).then(pl.lit("0") + pl.col(column))
+                .otherwise(pl.col(column))
+            ).to_series()
+        return series
 
     try:
         return pl.DataFrame([text(c) for c in frame.columns]), frame.columns
