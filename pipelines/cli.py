@@ -22,6 +22,7 @@ def _run_config(args: argparse.Namespace) -> dict:
         policy_path=args.policy,
         load_date=args.load_date,
         log_level="DEBUG" if args.verbose else "WARNING",
+        stack_traces=args.verbose,
     )
 
 
@@ -44,12 +45,23 @@ def _instance():
 
 
 def _root_cause(error) -> str:
-    """The innermost error message of a failed step (our own errors carry no personal data)."""
+    """The innermost error message of a failed step: its class and first line, 16-digit runs
+    masked (our own errors carry no personal data; another library's message may quote a value)."""
+    from assets.publishing.explain import mask_text
+
     while error is not None and getattr(error, "cause", None) is not None:
         error = error.cause
     if error is None:
         return "unknown error"
-    return f"{error.cls_name}: {error.message.strip()}" if error.cls_name else error.message.strip()
+    message = error.message.strip()
+    name = error.cls_name or ""
+    # Dagster writes the qualified class before the message (`assets.ingest.read.ExtractError: …`)
+    head, sep, rest = message.partition(": ")
+    if sep and name and head.split(".")[-1] == name:
+        message = rest
+    lines = message.splitlines() or [""]
+    more = " (…; `perlinsos load -v` shows the whole error and its stack trace)" if len(lines) > 1 else ""
+    return mask_text(f"{name}: {lines[0]}" if name else lines[0]) + more
 
 
 def _report_failure(results) -> None:

@@ -45,6 +45,7 @@ from assets.validation.assets import validation_assets, validation_checks
 from pipelines.automation import build_landing_sensor, build_load_schedule
 from assets.ingest.regions import PARTITIONED_EXTRACTS
 from pipelines.executors import executor_def
+from pipelines.logs import plain_logger
 from pipelines.resources import FrameIOManager, PerlinsosSettings, default_work_dir
 
 ALL_ASSETS = [
@@ -116,6 +117,8 @@ def build_defs(executor: str | None = None) -> dg.Definitions:
             "io_manager": FrameIOManager(base_dir=default_work_dir()),
         },
         executor=executor_def(executor),
+        # Dagster's own console logger, and the terminal log of `perlinsos load` (pipelines/logs.py)
+        loggers={"console": dg.colored_console_logger, "plain": plain_logger},
     )
 
 

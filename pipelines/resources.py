@@ -50,9 +50,11 @@ def load_run_config(
     policy_path: str | Path | None = None,
     load_date: str | None = None,
     log_level: str = "WARNING",
+    stack_traces: bool = False,
 ) -> dict:
     """Run config of the `load` job for one extract folder (intermediate files beside the warehouse
-    unless `work_dir` is given)."""
+    unless `work_dir` is given), logging to the terminal through `pipelines.logs.plain_logger`
+    (a failed step's stack trace only with `stack_traces`)."""
     warehouse = Path(warehouse_path).resolve()
     return {
         "resources": {
@@ -67,7 +69,7 @@ def load_run_config(
             },
             "io_manager": {"config": {"base_dir": str(work_dir or warehouse.parent / "work")}},
         },
-        "loggers": {"console": {"config": {"log_level": log_level}}},
+        "loggers": {"plain": {"config": {"log_level": log_level, "stack_traces": stack_traces}}},
     }
 
 

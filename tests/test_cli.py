@@ -40,3 +40,39 @@ def test_with_a_dagster_home_the_run_is_kept_and_nothing_is_said(monkeypatch, tm
         assert capsys.readouterr().err == ""
     finally:
         instance.dispose()
+
+
+def test_the_terminal_log_masks_sixteen_digit_runs_and_keeps_stack_traces_for_verbose():
+    import logging
+
+    from pipelines.logs import STACK_TRACE, _Tidy
+
+    message = ('validate_tanah - STEP_FAILURE - Execution of step "validate_tanah" failed.\n\n'
+               "InvalidOperationError: conversion failed for value '3510150101800001'" + STACK_TRACE
+               + '\n  File "x.py", line 1')
+
+    def shown(stack_traces: bool) -> str:
+        record = logging.LogRecord("perlinsos", logging.ERROR, __file__, 1, "%s", (message,), None)
+        assert _Tidy(stack_traces).filter(record)
+        return record.getMessage()
+
+    quiet, verbose = shown(False), shown(True)
+    assert "351015******0001" in quiet and "3510150101800001" not in quiet
+    assert "Stack Trace" not in quiet and 'File "x.py"' not in quiet
+    assert "Stack Trace" in verbose and "3510150101800001" not in verbose
+
+
+def test_a_failed_steps_summary_is_its_first_line_masked():
+    from types import SimpleNamespace
+
+    from pipelines.cli import _root_cause
+
+    ours = SimpleNamespace(cls_name="ExtractError", cause=None,
+                           message="assets.ingest.read.ExtractError: tanah.csv: required column(s) missing: NIB\n")
+    assert _root_cause(SimpleNamespace(cause=ours)) == "ExtractError: tanah.csv: required column(s) missing: NIB"
+    other = SimpleNamespace(cls_name="InvalidOperationError", cause=None,
+                            message="polars.exceptions.InvalidOperationError: failed for value '3510150101800001'\n"
+                                    "Resolved plan until failure: ...")
+    summary = _root_cause(other)
+    assert summary.startswith("InvalidOperationError: failed for value '351015******0001'")
+    assert "3510150101800001" not in summary and "Resolved plan" not in summary and "-v" in summary

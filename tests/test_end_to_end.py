@@ -213,6 +213,9 @@ def test_missing_column_stops_the_load_and_publishes_nothing(generated, tmp_path
     assert code == 1
     err = capsys.readouterr().err
     assert "kendaraan.csv" in err and "NO_POLISI" in err
+    # the error's own words, once, without Dagster's stack trace (`-v` shows it)
+    assert "Stack Trace" not in err and 'File "' not in err
+    assert "step validate_kendaraan: ExtractError: kendaraan.csv: required column(s) missing: NO_POLISI" in err
     assert not wh.exists()
     assert not ex.exists() or not any(ex.iterdir())
 
