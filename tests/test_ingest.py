@@ -405,3 +405,21 @@ def test_an_npwp_delivered_as_an_integer_gets_its_leading_zero_back(tmp_path):
     # the same numbers as text are taken as written
     frame.with_columns(pl.col("NIK_PEMILIK").cast(pl.String)).write_parquet(tmp_path / "kendaraan.parquet")
     assert read_extract(tmp_path, "kendaraan").frame["NIK_PEMILIK"].to_list() == ["60119204627000", SECRET_NIK]
+
+
+def test_lines_ending_in_a_carriage_return_alone_are_named(tmp_path):
+    _write(tmp_path / "tanah.csv", f"{TANAH_HEADER}\r{_tanah_row()}\r")
+    with pytest.raises(ExtractError, match="tanah.csv: its lines end in a carriage return alone"):
+        read_extract(tmp_path, "tanah")
+    # CRLF is a line end like LF
+    _write(tmp_path / "tanah.csv", f"{TANAH_HEADER}\r\n{_tanah_row()}\r\n")
+    assert read_extract(tmp_path, "tanah").rows == 1
+
+
+def test_an_extract_or_load_json_that_is_a_folder_is_named_as_such(tmp_path):
+    (tmp_path / "tanah.csv").mkdir()
+    with pytest.raises(ExtractError, match=r"tanah.csv in .* is not a file \(a folder\?\)"):
+        read_extract(tmp_path, "tanah")
+    (tmp_path / "load.json").mkdir()
+    with pytest.raises(ExtractError, match=r"load.json: not a file"):
+        read_load_info(tmp_path)

@@ -90,6 +90,9 @@ def _find(folder: Path, name: str) -> Path:
         return csv
     if parquet.is_file():
         return parquet
+    for path in (csv, parquet):
+        if path.exists():
+            raise ExtractError(f"{path.name} in {folder} is not a file (a folder?): deliver the extract as one file")
     raise ExtractError(f"extract {name!r} is missing: neither {csv.name} nor {parquet.name} in {folder}")
 
 
@@ -118,6 +121,13 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, list[str]]:
             f"({type(exc).__name__}{'; ' + where if where else ''})"
         ) from None
     if len(names) != frame.width:
+        with open(path, "rb") as handle:
+            start = handle.read(65536)
+        if b"\r" in start and b"\n" not in start:
+            raise ExtractError(
+                f"{path.name}: its lines end in a carriage return alone (old Mac line ends), which no CSV "
+                "reader splits: deliver lines ending in LF or CRLF"
+            )
         raise ExtractError(f"{path.name}: the header row cannot be read as comma-separated names")
     return frame, names
 
@@ -359,6 +369,8 @@ def read_load_info(folder: Path) -> LoadInfo:
     not a JSON object, or carries a malformed date or scope, raises `ExtractError`.
     """
     path = Path(folder) / LOAD_INFO_FILE
+    if path.exists() and not path.is_file():
+        raise ExtractError(f"{path.name}: not a file (a folder?)")
     if not path.is_file():
         return LoadInfo(load_date=None, scope=None)
     try:
