@@ -268,6 +268,7 @@ def _read_parquet(path: Path, keep: set[str]) -> tuple[pl.DataFrame, list[str]]:
                     f"{path.name}: column {column} holds identity numbers stored as floating point, "
                     "some above 2^53, whose last digits are lost; deliver it as text or integers"
                 )
+
     def text(column: str) -> pl.Series:
         key = _header_key(column)
         if key not in keep:
