@@ -673,6 +673,19 @@ def test_a_car_whose_record_names_nobody_reviews_the_family_of_its_nik_and_says_
     assert ev["link_method"] == "AMBIGUOUS"
 
 
+def test_a_car_whose_nik_and_name_point_at_two_brothers_reviews_both_and_says_why():
+    w = World()
+    one, two = w.family(1), w.family(2)
+    w.vehicle(None, method="AMBIGUOUS", candidates=[two, one], plate="P 8888 ZZ")
+    w.links[-1]["note"] = "NIK_TWIN"
+    res = w.run()
+    for k in (1, 2):
+        # (the better-off of two households is above the cutoff by rank: a decile it may owe to the car)
+        assert hh(res, k)["status"] == "REVIEW" and "UNCERTAIN_MATCH" in codes_of(res, k)
+        ev = [r for r in reasons_of(res, k, "UNCERTAIN_MATCH") if r["evidence_source"] == "kendaraan"][0]
+        assert "P 8888 ZZ" in ev["evidence"] and "hanya berbeda satu digit; pemiliknya belum dapat dipastikan" in ev["evidence"]
+
+
 @pytest.mark.parametrize("note,says,not_says", [
     ("NAMESAKE_ELSEWHERE", "daerah lain", "ditolak validasi"),  # a namesake from elsewhere may hold it
     ("NAMESAKE_UNLISTED", "ditolak validasi", "daerah lain"),  # so may a villager whose row was rejected

@@ -443,6 +443,35 @@ def test_a_valid_nik_one_typing_error_from_the_persons_keeps_the_pair():
     assert (b["method"], b["nik"]) == (NAME_MATCH, RATNA) and 0.80 <= b["score"] < 0.92
 
 
+def test_a_nik_whose_name_agrees_only_weakly_beside_a_twin_bearing_the_name_is_ambiguous():
+    # ANTONIUS HARJOWIRYO's car carries KORNELIUS HARJOWIRYO's NIK, one digit from ANTONIUS's
+    # (brothers born the same day). KORNELIUS agrees with the record's name only below accept, and
+    # not as a short form; ANTONIUS, one edit away, bears it. The NIK may be his, mistyped: which
+    # of them is meant cannot be told, so neither is linked and both are listed (a review, never
+    # an exclusion).
+    antonius, kornelius = "3510121001799001", "3510121001799003"
+    kk_a, kk_k = "3510129900001001", "3510129900001002"
+    reg = pl.concat([REGISTRY, penduduk(person(antonius, kk_a, "ANTONIUS HARJOWIRYO"),
+                                        person(kornelius, kk_k, "KORNELIUS HARJOWIRYO"))])
+    k = kendaraan(vehicle("MH1AAA", "ANTONIUS HARJOWIRYO", kornelius))
+    a = row(link(k=k, reg=reg), "kendaraan", "MH1AAA")
+    assert (a["method"], a["nik"], a["no_kk"], a["note"]) == (AMBIGUOUS, None, None, "NIK_TWIN")
+    assert a["candidates"] == [kornelius, antonius]
+    # Without ANTONIUS in the registry, the NIK's own person agrees well enough: NIK_EXACT.
+    reg_k = pl.concat([REGISTRY, penduduk(person(kornelius, kk_k, "KORNELIUS HARJOWIRYO"))])
+    b = row(link(k=k, reg=reg_k), "kendaraan", "MH1AAA")
+    assert (b["method"], b["nik"]) == (NIK_EXACT, kornelius)
+    # The NIK's person bearing the record's name keeps it, whoever is one digit away.
+    c = row(link(k=kendaraan(vehicle("MH1AAA", "KORNELIUS HARJOWIRYO", kornelius)), reg=reg), "kendaraan", "MH1AAA")
+    assert (c["method"], c["nik"]) == (NIK_EXACT, kornelius)
+    # A short form of the NIK's person's name (a part dropped) agrees as the policy's variants
+    # do, even beside a person one digit away who bears that short name.
+    aminah, aminah_2 = "3510124101800005", "3510124101800006"
+    reg_s = pl.concat([REGISTRY, penduduk(person(aminah, kk_a, "SITI AMINAH"), person(aminah_2, kk_k, "AMINAH"))])
+    d = row(link(k=kendaraan(vehicle("MH1AAA", "AMINAH", aminah)), reg=reg_s), "kendaraan", "MH1AAA")
+    assert (d["method"], d["nik"]) == (NIK_EXACT, aminah)
+
+
 def test_repair_needs_the_person_in_the_records_village():
     # One digit from Ratna's NIK and her name, but the vehicle is registered in V1 and she lives
     # in V2: the person one edit away may be a namesake of an owner whose row was rejected.

@@ -43,10 +43,11 @@ NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # the name agrees, but a namesake fro
 NAMESAKE_UNLISTED = "NAMESAKE_UNLISTED"  # the name agrees, but so does a villager whose registry row was rejected
 OWNER_ROW_REJECTED = "OWNER_ROW_REJECTED"  # the record's NIK is a person's whose registry row was rejected
 NAME_MISSING = "NAME_MISSING"  # the record names nobody (blank, or a title alone): its registry NIK is unconfirmed
+NIK_TWIN = "NIK_TWIN"  # the NIK's person agrees only weakly; a person one digit away bears the record's name
 NOTES = (
     NIK_NAME_CONFLICT, NO_CANDIDATE, COMPANY_NPWP, OUT_OF_SCOPE, HEAD_NOT_MEMBER, HEAD_BY_NAME,
     HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND, NAMESAKE_ELSEWHERE, NAMESAKE_UNLISTED, OWNER_ROW_REJECTED,
-    NAME_MISSING,
+    NAME_MISSING, NIK_TWIN,
 )
 
 ASSET_LINKS_SCHEMA: dict[str, pl.DataType] = {
@@ -436,14 +437,20 @@ def _nik_candidates(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Exact and repaired NIK hits of records (`rid`, `nik`, `nik_raw`, `key`, `toks`).
 
-    Returns (exact, repaired): `exact` has `rid`, `pid`, `agrees` for every record whose NIK is a
-    registry NIK; `repaired` has `rid`, `pid`, `home` (the person lives in the record's village)
-    for every registry NIK one edit away from the record's NIK (or raw text) whose name agrees,
-    for records without an agreeing exact hit.
+    Returns (exact, repaired, spent, twins): `exact` has `rid`, `pid`, `agrees` for every record
+    whose NIK is a registry NIK; `repaired` has `rid`, `pid`, `home` (the person lives in the
+    record's village) for every registry NIK one edit away from the record's NIK (or raw text)
+    whose name agrees, for records without an agreeing exact hit; `twins` has `rid`, `pid` of the
+    persons one edit away who bear the name of a record whose exact hit agrees only weakly (below).
     A registry NIK is strong evidence, so an exact hit needs its names to agree at `agree` (the
     review threshold); a repaired NIK is a guess, and the person one edit away may be another
     person whose own row was rejected, so its names must agree at `repair_agree` (the accept
     threshold). The third frame counts the pairs compared per record (`rid`, `spent`).
+    An exact hit whose name agrees only below the accept threshold, and not as a short form of the
+    registry name, is weak: when a person one edit away from the NIK bears the record's name at the
+    accept threshold (`ANTONIUS HARJOWIRYO` on KORNELIUS HARJOWIRYO's NIK, ANTONIUS's one digit
+    away: twins, siblings born the same day), the NIK may be that person's, mistyped, and which of
+    the two is meant cannot be told (`twins`).
     """
     exact = recs.filter(pl.col("nik").is_not_null()).select("rid", "nik", rkey="key").join(
         reg.select("pid", "nik", pkey="key"), on="nik"
@@ -453,15 +460,17 @@ def _nik_candidates(
     same = (pl.col("rkey") == pl.col("pkey")).fill_null(False)
     _log_pairs(exact.filter(same), f"{part}/nik_exact")
     exact = pl.concat([
-        exact.filter(same).select("rid", "pid", agrees=pl.lit(True), short=pl.lit(False)),
+        exact.filter(same).select("rid", "pid", agrees=pl.lit(True), short=pl.lit(False), weak=pl.lit(False)),
         _score_pairs(exact.filter(~same).select("rid", "pid"), recs, reg, idf, f"{part}/nik_exact").select(
             "rid", "pid",
             agrees=(pl.col("name_plain") >= agree - EPS) & pl.col("rkey").is_not_null(),
             # a name agreeing only through parts cut short is a short form (the twin check below)
             short=_short_form(_tokens("rkey"), _tokens("pkey")) | (pl.col("name_score") >= agree - EPS),
+            weak=(pl.col("name_plain") < repair_agree - EPS) & ~_short_form(_tokens("rkey"), _tokens("pkey")),
         ),
     ])
-    done = exact.filter(pl.col("agrees")).select("rid")
+    # A weak agreement is searched one edit away too, for a twin bearing the record's name.
+    done = exact.filter(pl.col("agrees") & ~pl.col("weak")).select("rid")
     src = (
         recs.join(done, on="rid", how="anti")
         .select("rid", text=pl.coalesce("nik", "nik_raw"))
@@ -484,11 +493,14 @@ def _nik_candidates(
         & ((pl.col("name_score") >= agree - EPS) | _short_form(_tokens("rkey"), _tokens("pkey")))
     ).select("rid").unique()
     short_ok = exact.filter(~pl.col("agrees") & pl.col("short")).join(rival, on="rid", how="anti")
+    twins = hit_scored.filter(
+        (pl.col("name_score") >= repair_agree - EPS) & pl.col("rkey").is_not_null()
+    ).select("rid", "pid").join(exact.filter(pl.col("agrees") & pl.col("weak")).select("rid"), on="rid", how="semi")
     exact = exact.join(short_ok.select("rid", "pid", _s=pl.lit(True)), on=["rid", "pid"], how="left").select(
         "rid", "pid", agrees=pl.col("agrees") | pl.col("_s").fill_null(False)
     )
     spent = pl.concat([exact.select("rid"), hits.select("rid")]).group_by("rid").agg(spent=pl.len())
-    return exact, repaired, spent
+    return exact, repaired, spent, twins
 
 
 def _sole_repair(repaired: pl.DataFrame) -> pl.DataFrame:
@@ -1122,7 +1134,17 @@ def _link_asset_records(
 ) -> pl.DataFrame:
     company = pl.col("npwp").is_not_null()
     persons = recs.filter(~company)
-    exact, repaired, spent = _nik_candidates(persons, reg, idf, review, accept)
+    exact, repaired, spent, twin_pairs = _nik_candidates(persons, reg, idf, review, accept)
+    # A weak NIK agreement with a twin one edit away bearing the name: neither is linked, both
+    # are listed (the NIK's person first), and the record goes to neither repair nor names.
+    twins = (
+        pl.concat([exact.join(twin_pairs.select("rid").unique(), on="rid", how="semi").select("rid", "pid", _o=pl.lit(0)),
+                   twin_pairs.with_columns(_o=pl.lit(1))])
+        .join(reg.select("pid", "nik"), on="pid")
+        .sort("rid", "_o", "nik")
+        .group_by("rid", maintain_order=True).agg(t_cands=pl.col("nik").unique(maintain_order=True))
+    )
+    repaired = repaired.join(twins.select("rid"), on="rid", how="anti")
     # A valid NIK that is nobody's in the registry but a person's whose registry row was
     # rejected: the record is that person's. Not repaired onto a neighbour, not matched by name.
     owned = (
@@ -1130,7 +1152,8 @@ def _link_asset_records(
         .join(unlisted.filter(pl.col("nik").is_not_null()).select("nik").unique(), on="nik", how="semi")
         .select("rid", owned=pl.lit(True))
     )
-    exact_ok = exact.filter("agrees").group_by("rid").agg(pl.col("pid").first())
+    exact_ok = exact.filter("agrees").join(twins.select("rid"), on="rid", how="anti").group_by("rid").agg(
+        pl.col("pid").first())
     # A record that names nobody cannot confirm its registry NIK, nor contradict it: the NIK's
     # person is its candidate (doubtful evidence: a review, never an exclusion), not a conflict.
     nameless = persons.filter(pl.col("key").is_null()).select("rid")
@@ -1150,7 +1173,7 @@ def _link_asset_records(
         "rid", l_nik="nik", l_kk="no_kk", l_method="method"
     )
     to_name = persons.join(nik_links.select("rid"), on="rid", how="anti").join(
-        owned, on="rid", how="anti").filter(
+        owned, on="rid", how="anti").join(twins.select("rid"), on="rid", how="anti").filter(
         pl.col("in_scope") & pl.col("key").is_not_null()
     ).join(conflict, on="rid", how="left").with_columns(
         nik_check=pl.when(pl.col("conflict").is_null()).then(pl.col("nik"))
@@ -1163,7 +1186,8 @@ def _link_asset_records(
     ).select("rid").join(
         exact.select("rid"), on="rid", how="anti").join(rep_ok.select("rid"), on="rid", how="anti")
     commonness = _elsewhere_share(
-        persons.filter(pl.col("in_scope")), exact.filter("agrees"), reg, unknown
+        persons.filter(pl.col("in_scope")), exact.filter("agrees").join(twins.select("rid"), on="rid", how="anti"),
+        reg, unknown,
     )
     names = _name_links(to_name, reg, idf, accept, review, margin, commonness, spent, unlisted, places)
 
@@ -1173,6 +1197,7 @@ def _link_asset_records(
         .join(conflict, on="rid", how="left")
         .join(owned.select("rid", "owned"), on="rid", how="left")
         .join(unnamed, on="rid", how="left")
+        .join(twins, on="rid", how="left")
         .join(names, on="rid", how="left")
     )
     outcome = pl.col("outcome")
@@ -1182,8 +1207,10 @@ def _link_asset_records(
     linked_by_name = outcome.is_in(["ACCEPT", "CANDIDATE"])
     is_owned = pl.col("owned").fill_null(False)
     is_unnamed = pl.col("u_nik").is_not_null() & ~by_nik
+    is_twin = pl.col("t_cands").is_not_null()
     method = (
         pl.when(is_company).then(pl.lit(UNLINKED))
+        .when(is_twin).then(pl.lit(AMBIGUOUS))
         .when(by_nik).then(pl.col("l_method"))
         .when(is_owned).then(pl.lit(UNLINKED))
         .when(is_unnamed).then(pl.lit(AMBIGUOUS))
@@ -1195,6 +1222,7 @@ def _link_asset_records(
     conflict_note = pl.col("conflict").fill_null(False)
     note = (
         pl.when(is_company).then(pl.lit(COMPANY_NPWP))
+        .when(is_twin).then(pl.lit(NIK_TWIN))
         .when(is_owned).then(pl.lit(OWNER_ROW_REJECTED))
         .when(is_unnamed).then(pl.lit(NAME_MISSING))
         .when(out_scope).then(pl.lit(OUT_OF_SCOPE))
@@ -1216,6 +1244,7 @@ def _link_asset_records(
         .when(pl.col("method").is_in([NAME_MATCH, AMBIGUOUS])).then(pl.col("best")),
         note="note",
         candidates=pl.when(pl.col("note") == NAME_MISSING).then(pl.concat_list(pl.col("u_nik")))
+        .when(pl.col("note") == NIK_TWIN).then(pl.col("t_cands"))
         .when(pl.col("method") == AMBIGUOUS).then(pl.col("close"))
         .when((pl.col("method") == NAME_MATCH) & (outcome == "CANDIDATE"))
         .then(pl.concat_list(pl.col("best_nik"))),
@@ -1242,7 +1271,7 @@ def _link_housing(
     rows = _with_key(rows, "name")
     kks = reg.select(pl.col("no_kk").unique())
     rows = rows.with_columns(kk_found=pl.col("record_id").is_in(kks["no_kk"].implode()))
-    exact, repaired, _ = _nik_candidates(rows, reg, idf, review, accept, "rumah")
+    exact, repaired, _, _ = _nik_candidates(rows, reg, idf, review, accept, "rumah")
     member = reg.select("pid", p_kk="no_kk", p_nik="nik")
     kk_of = rows.select("rid", "record_id")
 

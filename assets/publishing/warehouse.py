@@ -127,9 +127,9 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("nik", "VARCHAR", "Registry person the record is linked to"),
             ("no_kk", "VARCHAR", "Household the record counts for"),
             ("method", "VARCHAR", "NIK_EXACT, NIK_REPAIRED, NAME_MATCH, AMBIGUOUS or UNLINKED"),
-            ("score", "DOUBLE", "Link score 0-1 (1.0 for NIK links, NULL when unlinked or AMBIGUOUS with NAME_MISSING)"),
+            ("score", "DOUBLE", "Link score 0-1 (1.0 for NIK links, NULL when unlinked or AMBIGUOUS with NAME_MISSING or NIK_TWIN)"),
             ("note", "VARCHAR", "Why: NIK_NAME_CONFLICT, COMPANY_NPWP, OUT_OF_SCOPE, NO_CANDIDATE, "
-             "OWNER_ROW_REJECTED, NAMESAKE_ELSEWHERE, NAMESAKE_UNLISTED, NAME_MISSING, and for housing HEAD_NOT_MEMBER, HEAD_BY_NAME, HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND"),
+             "OWNER_ROW_REJECTED, NAMESAKE_ELSEWHERE, NAMESAKE_UNLISTED, NAME_MISSING, NIK_TWIN, and for housing HEAD_NOT_MEMBER, HEAD_BY_NAME, HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND"),
             ("candidates", "VARCHAR[]", "Candidate NIKs of an ambiguous or uncertain match"),
             POLICY_VERSION,
         ],
