@@ -434,7 +434,7 @@ def _short_form(r: pl.Expr, p: pl.Expr) -> pl.Expr:
 def _nik_candidates(
     recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, agree: float, repair_agree: float,
     part: str = "assets",
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Exact and repaired NIK hits of records (`rid`, `nik`, `nik_raw`, `key`, `toks`).
 
     Returns (exact, repaired, spent, twins): `exact` has `rid`, `pid`, `agrees` for every record
