@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for intermediate files, personal data: keep private (default: $PERLINSOS_WORK, else "
         "'work' beside the warehouse); one load at a time uses a folder",
     )
-    load.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step logs")
+    load.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step logs and a failed step's stack trace (NIKs still masked)")
     load.add_argument(
         "--by-regency",
         action="store_true",

@@ -1,6 +1,6 @@
 """The log a load writes to the terminal (`perlinsos load`, the benches, the tests).
 
-Dagster's events, one line each, with every run of 16 digits masked as the exports mask NIKs
+Dagster's events, with every run of 16 digits masked as the exports mask NIKs
 (an unexpected error's message may quote a value), and a failed step's stack trace only when asked
 for (`perlinsos load -v`): without it, the error's own lines say what failed and where.
 """

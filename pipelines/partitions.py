@@ -35,13 +35,13 @@ def whole_scope(value, load_info: dict, union: Callable[[Mapping, Sequence[str],
 
 
 def regency_keys_of_folder(folder: str | Path) -> list[str]:
-    """The regencies of an extract folder's scope: `load.json`'s `scope`, else the regencies its
-    `wilayah` lists (the same rule as the `load_info` asset)."""
+    """The regencies of an extract folder's scope: `load.json`'s `scope`, else every regency its
+    `wilayah` lists, by a row of its own or of one of its districts or villages (the rule of the
+    `load_info` asset: `reference_regencies` of the validated reference)."""
     from assets.ingest.read import read_extract, read_load_info
+    from assets.validation.validate import reference_regencies, validate_wilayah
 
     info = read_load_info(Path(folder))
     if info.scope_codes:
         return info.scope_codes
-    wilayah = read_extract(Path(folder), "wilayah").frame
-    codes = wilayah["KODE"].drop_nulls().str.strip_chars()
-    return sorted(set(codes.filter(codes.str.contains(r"^[0-9]{2}\.[0-9]{2}$")).to_list()))
+    return reference_regencies(validate_wilayah(read_extract(Path(folder), "wilayah")).frame)

@@ -1,7 +1,7 @@
 """Pandera models (polars backend) of the typed frames that validation hands on (architecture.md).
 
 The models state what every typed frame guarantees: types, NIK structure, code lists, positive
-numbers, dates not after the load date, uniqueness of each record's key. Checks that depend on the
+numbers within the limits (`MAX_*`), dates not after the load date, uniqueness of each record's key. Checks that depend on the
 load (the region reference, the scope, the load date) are added at call time by the `*_schema`
 functions.
 
@@ -38,7 +38,7 @@ MIN_DATE = date(1900, 1, 1)
 # Beyond these a number is no record's, and is rejected (`NUMBER_TOO_LARGE`): a parcel or a floor
 # of more than 100,000 hectares (the largest plantation concessions), a tax value of more than
 # Rp 1 billion per m² (ten times the dearest land in Jakarta), a vehicle worth more than Rp 10
-# trillion. A parcel's value (area × NJOP) then stays below 10^18 Rupiah, inside a whole Int64.
+# trillion. A parcel's value (area × NJOP) then stays at or below 10^18 Rupiah, inside a whole Int64.
 MAX_AREA_M2 = 10**9
 MAX_NJOP_PER_M2 = 10**9
 MAX_NILAI_JUAL = 10**13

@@ -683,7 +683,7 @@ def test_a_car_whose_nik_and_name_point_at_two_brothers_reviews_both_and_says_wh
         # (the better-off of two households is above the cutoff by rank: a decile it may owe to the car)
         assert hh(res, k)["status"] == "REVIEW" and "UNCERTAIN_MATCH" in codes_of(res, k)
         ev = [r for r in reasons_of(res, k, "UNCERTAIN_MATCH") if r["evidence_source"] == "kendaraan"][0]
-        assert "P 8888 ZZ" in ev["evidence"] and "hanya berbeda satu digit; pemiliknya belum dapat dipastikan" in ev["evidence"]
+        assert "P 8888 ZZ" in ev["evidence"] and "hanya berbeda satu salah ketik; pemiliknya belum dapat dipastikan" in ev["evidence"]
 
 
 @pytest.mark.parametrize("note,says,not_says", [

@@ -472,6 +472,17 @@ def test_a_nik_whose_name_agrees_only_weakly_beside_a_twin_bearing_the_name_is_a
     assert (d["method"], d["nik"]) == (NIK_EXACT, aminah)
 
 
+def test_a_survey_row_naming_one_brother_on_the_others_nik_is_one_row_for_their_card():
+    # Both brothers on one card; the survey names ANTONIUS with KORNELIUS's NIK. The household is
+    # the card's either way: one row, linked by the NO_KK, its head a member.
+    antonius, kornelius, kk = "3510121001799001", "3510121001799003", "3510129900001001"
+    reg = pl.concat([REGISTRY, penduduk(person(kornelius, kk, "KORNELIUS HARJOWIRYO"),
+                                        person(antonius, kk, "ANTONIUS HARJOWIRYO", relation="FAMILI LAIN"))])
+    links = link(r=rumah(house(kk, "ANTONIUS HARJOWIRYO", kornelius)), reg=reg).filter(pl.col("source") == "rumah")
+    assert links.height == 1
+    assert (links["method"][0], links["no_kk"][0]) == (NIK_EXACT, kk)
+
+
 def test_repair_needs_the_person_in_the_records_village():
     # One digit from Ratna's NIK and her name, but the vehicle is registered in V1 and she lives
     # in V2: the person one edit away may be a namesake of an owner whose row was rejected.

@@ -131,6 +131,22 @@ def test_the_generated_folder_spans_two_regencies(two_regencies):
     assert 0.2 < share < 0.8
 
 
+def test_without_load_json_a_folders_regencies_are_load_infos(tmp_path):
+    """The sensor and `--by-regency` split a folder by the regencies `load_info` finds: without
+    load.json, every regency the reference lists, also one listed only by its districts or villages."""
+    from assets.ingest.regions import scope_regencies
+    from assets.validation.validate import validate_wilayah
+    from assets.ingest.read import read_extract
+
+    (tmp_path / "wilayah.csv").write_text(
+        "KODE,NAMA\n35,JAWA TIMUR\n35.10,KAB. BANYUWANGI\n35.10.12,SINGOJURUH\n35.10.12.2001,GAMBOR\n"
+        "35.99.01,SINTETIS\n35.99.01.2001,DESA SINTETIS\n"
+    )
+    keys = regency_keys_of_folder(tmp_path)
+    assert keys == ["35.10", "35.99"]
+    assert keys == scope_regencies(None, validate_wilayah(read_extract(tmp_path, "wilayah")).frame)
+
+
 @pytest.mark.slow
 def test_a_backfill_by_regency_then_the_whole_scope_publishes_what_one_load_publishes(two_regencies, tmp_path, capsys):
     one, by = tmp_path / "one", tmp_path / "by"

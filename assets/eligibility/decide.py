@@ -95,7 +95,7 @@ def _parcel_text() -> pl.Expr:
 NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # asset_links note: the name agrees, a namesake elsewhere may hold it
 NAMESAKE_UNLISTED = "NAMESAKE_UNLISTED"  # asset_links note: so does a villager whose registry row was rejected
 NAME_MISSING = "NAME_MISSING"  # asset_links note: the record names nobody; its NIK is this candidate's
-NIK_TWIN = "NIK_TWIN"  # asset_links note: the NIK and the name point at two persons one NIK digit apart
+NIK_TWIN = "NIK_TWIN"  # asset_links note: the NIK and the name point at two persons one NIK typo apart
 
 
 def _uncertain_text(fact: pl.Expr, source: pl.Expr) -> pl.Expr:
@@ -111,7 +111,7 @@ def _uncertain_text(fact: pl.Expr, source: pl.Expr) -> pl.Expr:
         .then(pl.format("nama {} tidak tertulis; NIK yang tertulis milik anggota keluarga ini, belum dapat "
                         "dipastikan tanpa nama", role))
         .when(pl.col("link_note").fill_null("") == NIK_TWIN)
-        .then(pl.format("NIK dan nama yang tertulis menunjuk dua orang yang NIK-nya hanya berbeda satu digit; "
+        .then(pl.format("NIK dan nama yang tertulis menunjuk dua orang yang NIK-nya hanya berbeda satu salah ketik; "
                         "{} belum dapat dipastikan", holder))
         .when(pl.col("link_note").fill_null("") == NAMESAKE_ELSEWHERE)
         .then(pl.format("nama cocok, tetapi orang bernama sama dari desa atau daerah lain bisa jadi {}", holder))

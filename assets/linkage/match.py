@@ -43,7 +43,7 @@ NAMESAKE_ELSEWHERE = "NAMESAKE_ELSEWHERE"  # the name agrees, but a namesake fro
 NAMESAKE_UNLISTED = "NAMESAKE_UNLISTED"  # the name agrees, but so does a villager whose registry row was rejected
 OWNER_ROW_REJECTED = "OWNER_ROW_REJECTED"  # the record's NIK is a person's whose registry row was rejected
 NAME_MISSING = "NAME_MISSING"  # the record names nobody (blank, or a title alone): its registry NIK is unconfirmed
-NIK_TWIN = "NIK_TWIN"  # the NIK's person agrees only weakly; a person one digit away bears the record's name
+NIK_TWIN = "NIK_TWIN"  # the NIK's person agrees only weakly; a person one edit away bears the record's name
 NOTES = (
     NIK_NAME_CONFLICT, NO_CANDIDATE, COMPANY_NPWP, OUT_OF_SCOPE, HEAD_NOT_MEMBER, HEAD_BY_NAME,
     HEAD_NIK_REPAIRED, NO_KK_NOT_FOUND, NAMESAKE_ELSEWHERE, NAMESAKE_UNLISTED, OWNER_ROW_REJECTED,
@@ -433,15 +433,17 @@ def _short_form(r: pl.Expr, p: pl.Expr) -> pl.Expr:
 
 def _nik_candidates(
     recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame, agree: float, repair_agree: float,
-    part: str = "assets",
+    part: str = "assets", seek_twins: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Exact and repaired NIK hits of records (`rid`, `nik`, `nik_raw`, `key`, `toks`).
 
     Returns (exact, repaired, spent, twins): `exact` has `rid`, `pid`, `agrees` for every record
     whose NIK is a registry NIK; `repaired` has `rid`, `pid`, `home` (the person lives in the
     record's village) for every registry NIK one edit away from the record's NIK (or raw text)
-    whose name agrees, for records without an agreeing exact hit; `twins` has `rid`, `pid` of the
-    persons one edit away who bear the name of a record whose exact hit agrees only weakly (below).
+    whose name agrees, for records without an exact hit that agrees (with `seek_twins`: that
+    agrees at the accept threshold, a weak one being searched too); `twins` has `rid`, `pid` of
+    the persons one edit away who bear the name of a record whose exact hit agrees only weakly
+    (below; empty without `seek_twins`: housing checks its head among the card's members).
     A registry NIK is strong evidence, so an exact hit needs its names to agree at `agree` (the
     review threshold); a repaired NIK is a guess, and the person one edit away may be another
     person whose own row was rejected, so its names must agree at `repair_agree` (the accept
@@ -470,6 +472,8 @@ def _nik_candidates(
         ),
     ])
     # A weak agreement is searched one edit away too, for a twin bearing the record's name.
+    if not seek_twins:
+        exact = exact.with_columns(weak=pl.lit(False))
     done = exact.filter(pl.col("agrees") & ~pl.col("weak")).select("rid")
     src = (
         recs.join(done, on="rid", how="anti")
@@ -1271,7 +1275,7 @@ def _link_housing(
     rows = _with_key(rows, "name")
     kks = reg.select(pl.col("no_kk").unique())
     rows = rows.with_columns(kk_found=pl.col("record_id").is_in(kks["no_kk"].implode()))
-    exact, repaired, _, _ = _nik_candidates(rows, reg, idf, review, accept, "rumah")
+    exact, repaired, _, _ = _nik_candidates(rows, reg, idf, review, accept, "rumah", seek_twins=False)
     member = reg.select("pid", p_kk="no_kk", p_nik="nik")
     kk_of = rows.select("rid", "record_id")
 

@@ -49,7 +49,7 @@ def mask_niks_in_text(expr: pl.Expr) -> pl.Expr:
 def mask_niks_in_column(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """`mask_niks_in_text` on one column, rewriting only the rows that hold a run of 16 digits.
 
-    The same result; but the masking pattern (with its word boundaries and groups) is slow, and
+    The same result; but the masking pattern (with its neighbour groups, applied twice) is slow, and
     most evidence texts hold no NIK: a plain `\\d{16}` search finds the few that do."""
     values = frame.get_column(column)
     rows = values.str.contains(r"\d{16}").fill_null(False).arg_true()
