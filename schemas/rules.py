@@ -30,6 +30,7 @@ KEY_MISSING = "KEY_MISSING"  # the record's identifier (NIB, NO_RANGKA, NO_KK) i
 
 # Duplicates
 DUPLICATE_IDENTICAL = "DUPLICATE_IDENTICAL"  # a second identical row: one copy kept, this one out
+SURVEY_SUPERSEDED = "SURVEY_SUPERSEDED"  # rumah: an earlier survey of a NO_KK surveyed again later
 DUPLICATE_CONFLICT = "DUPLICATE_CONFLICT"  # same key, conflicting fields: every copy rejected
 REGION_NAME_CONFLICT = "REGION_NAME_CONFLICT"  # a wilayah code with two names: the first kept (FLAGGED)
 
@@ -64,6 +65,7 @@ RULES = (
     KEY_MISSING,
     DUPLICATE_IDENTICAL,
     DUPLICATE_CONFLICT,
+    SURVEY_SUPERSEDED,
     REGION_NAME_CONFLICT,
     REQUIRED_MISSING,
     LINE_BREAK_IN_FIELD,

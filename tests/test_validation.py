@@ -282,6 +282,32 @@ def test_asset_duplicates(regions):
     assert [f[2] for f in findings(run("rumah", houses, regions))] == [rules.DUPLICATE_CONFLICT] * 2
 
 
+def test_a_household_surveyed_again_keeps_its_latest_survey(regions):
+    """Two differing survey rows of one NO_KK: the later survey describes the house now, and the
+    earlier is `SURVEY_SUPERSEDED` (out of the load). Same date, or a copy broken by another
+    rule: which row describes the house cannot be told, and every copy conflicts as before."""
+    again = {**HOUSE, "DAYA_VA": "900", "TGL_PENDATAAN": "2026-09-15"}
+    result = run("rumah", [again, HOUSE], regions)
+    assert findings(result) == [(2, "TGL_PENDATAAN", rules.SURVEY_SUPERSEDED, rules.ROW_REJECTED)]
+    assert result.frame["DAYA_VA"].to_list() == [900] and result.frame["ROW_NUMBER"].to_list() == [1]
+    assert result.quarantine["value"].to_list() == ["2026-08-01"]
+    # three surveys: the latest kept, whatever the file's order
+    third = {**HOUSE, "LANTAI": "KERAMIK", "TGL_PENDATAAN": "15/07/2026"}
+    result = run("rumah", [HOUSE, third, again], regions)
+    assert sorted(f[0] for f in findings(result)) == [1, 2] and result.frame["ROW_NUMBER"].to_list() == [3]
+    # the same date: a conflict
+    same_day = {**HOUSE, "DAYA_VA": "900"}
+    assert [f[2] for f in findings(run("rumah", [HOUSE, same_day], regions))] == [rules.DUPLICATE_CONFLICT] * 2
+    # the later survey broken by another rule: every copy conflicts (never the older kept silently)
+    broken = {**again, "LANTAI": "EMAS"}
+    got = findings(run("rumah", [HOUSE, broken], regions))
+    assert (2, "LANTAI", rules.UNKNOWN_CODE, rules.ROW_REJECTED) in got
+    assert [f for f in got if f[2] == rules.DUPLICATE_CONFLICT] == [
+        (1, "NO_KK", rules.DUPLICATE_CONFLICT, rules.ROW_REJECTED), (2, "NO_KK", rules.DUPLICATE_CONFLICT, rules.ROW_REJECTED)]
+    # identical copies stay identical copies
+    assert findings(run("rumah", [HOUSE, HOUSE], regions)) == [(2, "NO_KK", rules.DUPLICATE_IDENTICAL, rules.ROW_REJECTED)]
+
+
 def test_parcel_copies_without_holder_are_left_to_the_model(regions, monkeypatch):
     # NIB plus holder is the duplicate key; without NIK and name the key is incomplete and the
     # duplicate rule passes, but the model's check on the typed frame rejects both copies.

@@ -310,6 +310,10 @@ class _Spec:
     conflict_rule: str = rules.DUPLICATE_CONFLICT
     conflict_action: str = rules.ROW_REJECTED
     conflict_column: str | None = None  # None: dup_column
+    # A date column by which differing copies are resolved: when no copy breaks a rejecting rule
+    # and one copy's date is later than every other's, it is kept and the others are
+    # `SURVEY_SUPERSEDED` (a household surveyed again); otherwise the copies conflict as above.
+    latest_by: str | None = None
 
 
 def _derived_tables(spec: _Spec, raw: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
@@ -543,10 +547,11 @@ def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> t
         if name != ROW_NUMBER
     ]
     group = spec.dup_group
+    dated = [pl.col(f"~{spec.latest_by}").alias("~date")] if spec.latest_by else [pl.lit(None, pl.Date).alias("~date")]
     copies = (
         _row_values(spec, raw[candidates].lazy(), tables, checks)
-        .select(*group, ROW_NUMBER, pl.struct(compare).hash().alias("~hash"))
-        .with_columns(candidates.alias("~i"))
+        .select(*group, ROW_NUMBER, pl.struct(compare).hash().alias("~hash"), *dated)
+        .with_columns(candidates.alias("~i"), marks["~rejected"].gather(candidates).alias("~rej"))
         .with_columns(
             pl.len().over(group).alias("~n"),
             pl.col(ROW_NUMBER).min().over(group).alias("~first"),
@@ -556,6 +561,17 @@ def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> t
         .collect(engine="in-memory")
     )
     later = pl.col(ROW_NUMBER) != pl.col("~first")
+    # Differing copies resolved by date (`latest_by`): none rejected, one latest.
+    latest = pl.col("~date") == pl.col("~date").max().over(group)
+    resolved = (
+        (pl.col("~n_distinct") > 1)
+        & ~pl.col("~rej").any().over(group)
+        & pl.col("~date").is_not_null().all().over(group)
+        & (latest.cast(pl.Int32).sum().over(group) == 1)
+    ) if spec.latest_by else pl.lit(False)
+    copies = copies.with_columns(resolved.alias("~resolved"), latest.fill_null(False).alias("~latest"))
+    outdated_at = copies.filter(pl.col("~resolved") & ~pl.col("~latest"))["~i"]
+    copies = copies.filter(~pl.col("~resolved"))
     conflict_at = copies.filter(pl.col("~n_distinct") > 1)["~i"]
     identical_at = copies.filter((pl.col("~n_distinct") == 1) & later)["~i"]
     # Copies that leave the typed frame for a conflict: every one, or the later ones.
@@ -566,7 +582,8 @@ def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> t
     conflict = pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(conflict_at, True)
     identical = pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(identical_at, True)
     superseded = pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(superseded_at, True)
-    keep = ~(marks["~rejected"] | superseded | identical)
+    outdated = pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(outdated_at, True)
+    keep = ~(marks["~rejected"] | superseded | identical | outdated)
     finding = marks["~finding"]
     del marks, candidates, copies
 
@@ -594,7 +611,7 @@ def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> t
     late_mask = raw.select(pl.col(ROW_NUMBER).is_in(late_rows)).to_series()
 
     # The rows with a finding, their rules and actions again, and their quarantine rows.
-    sub_mask = finding | conflict | identical | late_mask
+    sub_mask = finding | conflict | identical | outdated | late_mask
     sub = _row_values(spec, raw.filter(sub_mask).lazy(), tables, checks)
     sub = sub.with_columns(
         *[_action_expr(c, r).alias(a)
@@ -605,6 +622,7 @@ def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> t
     sub = sub.with_columns(
         conflict.filter(sub_mask).alias("~conflict"),
         identical.filter(sub_mask).alias("~identical"),
+        outdated.filter(sub_mask).alias("~outdated"),
         late_mask.filter(sub_mask).alias("~late"),
     )
 
@@ -618,6 +636,9 @@ def _run(spec: _Spec, raw: pl.DataFrame, extra_columns: Sequence[str] = ()) -> t
     parts.append(_quarantine_rows(sub, pl.col("~conflict"), source,
                                   spec.conflict_column or spec.dup_column,
                                   pl.lit(spec.conflict_rule), pl.lit(spec.conflict_action)))
+    if spec.latest_by:
+        parts.append(_quarantine_rows(sub, pl.col("~outdated"), source, spec.latest_by,
+                                      pl.lit(rules.SURVEY_SUPERSEDED), pl.lit(rules.ROW_REJECTED)))
     if late.height:
         parts.append(late)
 
@@ -1122,6 +1143,7 @@ def validate_rumah(raw, regions: pl.DataFrame, load_date: date | None = None,
         dup_column="NO_KK",
         dup_eligible=pl.col("~NO_KK").is_not_null(),
         schema_args={"regions": villages, "load_date": load_date},
+        latest_by="TGL_PENDATAAN",
     )
     result, _ = _run(spec, frame, extra)
     return result
