@@ -142,8 +142,15 @@ class PerlinsosSettings(dg.ConfigurableResource):
         return float(_env(ENV_MAX_LINK_RATE_DROP, str(DEFAULT_MAX_LINK_RATE_DROP)))
 
     def load_date_override(self) -> date | None:
+        """The run's `load_date`, else PERLINSOS_LOAD_DATE, as a date; None when neither is set."""
         text = self.load_date or _env(ENV_LOAD_DATE, "")
-        return date.fromisoformat(text) if text else None
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            where = "the run's load_date" if self.load_date else ENV_LOAD_DATE
+            raise ValueError(f"{where} must be a calendar date YYYY-MM-DD, not {text!r}") from None
 
 
 def release_finished_steps() -> None:

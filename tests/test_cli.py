@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pipelines.cli import _instance, _run_config, build_parser
 
 
@@ -76,3 +78,15 @@ def test_a_failed_steps_summary_is_its_first_line_masked():
     summary = _root_cause(other)
     assert summary.startswith("InvalidOperationError: failed for value '351015******0001'")
     assert "3510150101800001" not in summary and "Resolved plan" not in summary and "-v" in summary
+
+
+def test_a_malformed_load_date_in_the_environment_is_named(monkeypatch):
+    from pipelines.resources import PerlinsosSettings
+
+    monkeypatch.setenv("PERLINSOS_LOAD_DATE", "2026-13-01")
+    with pytest.raises(ValueError, match="PERLINSOS_LOAD_DATE must be a calendar date YYYY-MM-DD, not '2026-13-01'"):
+        PerlinsosSettings().load_date_override()
+    with pytest.raises(ValueError, match="the run's load_date must be a calendar date"):
+        PerlinsosSettings(load_date="2026-02-30").load_date_override()
+    monkeypatch.setenv("PERLINSOS_LOAD_DATE", "2026-11-01")
+    assert str(PerlinsosSettings().load_date_override()) == "2026-11-01"

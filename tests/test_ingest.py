@@ -352,6 +352,9 @@ def test_a_scope_the_region_reference_does_not_list_stops_the_load(tmp_path, mon
         load_info(settings=PerlinsosSettings(extracts_dir=str(tmp_path)), wilayah=wilayah)
     (tmp_path / "load.json").write_text(json.dumps({"load_date": "2026-11-01", "scope": "35.10"}))
     assert load_info(settings=PerlinsosSettings(extracts_dir=str(tmp_path)), wilayah=wilayah).value["scope"] == "35.10"
+    # an empty reference is named as such, not as a scope it fails to list
+    with pytest.raises(ExtractError, match="wilayah.csv holds no usable region row"):
+        load_info(settings=PerlinsosSettings(extracts_dir=str(tmp_path)), wilayah=wilayah.head(0))
 
 
 @pytest.mark.parametrize("joined", [

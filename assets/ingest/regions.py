@@ -42,6 +42,8 @@ def scope_regencies(declared: str | None, wilayah: pl.DataFrame) -> list[str]:
     reference lists (by a row of its own, or of one of its districts or villages, as validation
     reads it). The reference lists the regencies of the scope (extracts.md): a scope it does not
     cover, or a reference that covers none, stops the load here, before any heavy step."""
+    if wilayah.height == 0:
+        raise ExtractError("wilayah.csv holds no usable region row: the load has no region reference")
     present = reference_regencies(wilayah)
     if declared:
         regencies = sorted({s.strip() for s in declared.split("+") if s.strip()})
