@@ -1,8 +1,9 @@
 """The log a load writes to the terminal (`perlinsos load`, the benches, the tests).
 
 Dagster's events, with every run of 16 digits masked as the exports mask NIKs
-(an unexpected error's message may quote a value), and a failed step's stack trace only when asked
-for (`perlinsos load -v`): without it, the error's own lines say what failed and where.
+(an unexpected error's message may quote a value), and a failed step's stack trace, and a line for
+each step left undone after it, only when asked for (`perlinsos load -v`): without them, the
+error's own lines say what failed and where.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import dagster as dg
 from assets.publishing.explain import mask_text
 
 STACK_TRACE = "\n\nStack Trace:"  # where Dagster's message of a failed step starts its trace
+SKIPPED = "Not executing."  # Dagster's line for each step after a failed one (one per step)
 
 
 class _Tidy(logging.Filter):
@@ -25,6 +27,8 @@ class _Tidy(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if not self.stack_traces:
+            if message.rstrip().endswith(SKIPPED):
+                return False  # the steps left undone: the failed one says why
             message = message.split(STACK_TRACE, 1)[0].rstrip()
         record.msg, record.args = mask_text(message), ()
         return True

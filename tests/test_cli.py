@@ -59,6 +59,9 @@ def test_the_terminal_log_masks_sixteen_digit_runs_and_keeps_stack_traces_for_ve
         return record.getMessage()
 
     quiet, verbose = shown(False), shown(True)
+    skipped = logging.LogRecord("perlinsos", logging.ERROR, __file__, 1, "%s", (
+        "warehouse - Dependencies for step warehouse failed: ['validate_tanah']. Not executing.",), None)
+    assert not _Tidy(False).filter(skipped) and _Tidy(True).filter(skipped)
     assert "351015******0001" in quiet and "3510150101800001" not in quiet
     assert "Stack Trace" not in quiet and 'File "x.py"' not in quiet
     assert "Stack Trace" in verbose and "3510150101800001" not in verbose
