@@ -392,6 +392,12 @@ def test_a_load_passes_every_check_and_its_metadata_holds_no_personal_data(extra
             if e.event_type_value == "ASSET_MATERIALIZATION"
         }
         assert "duration_seconds" in metas["asset_links"] and "link_rate/tanah" in metas["asset_links"]
+        # the links' notes counted per source, as in the published table
+        import duckdb
+
+        published = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True).execute(
+            "SELECT source, note, count(*) FROM mart.asset_links WHERE note IS NOT NULL GROUP BY ALL").fetchall()
+        assert published and all(metas["asset_links"][f"{s}/note/{n}"].value == c for s, n, c in published)
         assert any(k.startswith("status/") for k in metas["households"])
         assert "rejected_rate" in metas["penduduk_quarantine"]
         assert metas["raw_tanah_file"]["blank_lines"].value == 0

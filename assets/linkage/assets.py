@@ -53,6 +53,10 @@ def asset_links(penduduk, tanah, kendaraan, rumah, penduduk_unlisted, policy, lo
     }
     for source, method, n in links.group_by("source", "method").len().sort("source", "method").iter_rows():
         meta[f"{source}/{method}"] = n
+    # why records are held or left unlinked (NAMESAKE_ELSEWHERE, NIK_NAME_CONFLICT, NIK_TWIN, ...)
+    noted = links.filter(pl.col("note").is_not_null()).group_by("source", "note").len().sort("source", "note")
+    for source, note, n in noted.iter_rows():
+        meta[f"{source}/note/{note}"] = n
     for source, rate in link_rates(links, policy.links.accept).items():
         meta[f"{LINK_RATE}{source}"] = rate
     meta["duration_seconds"] = round(time.perf_counter() - started, 3)
