@@ -87,7 +87,7 @@ def policy(settings: PerlinsosSettings):
 def load_info(settings: PerlinsosSettings, wilayah: pl.DataFrame) -> dg.Output[dict]:
     info = read_load_info(settings.extracts)
     load_date = settings.load_date_override() or info.load_date or date.today()
-    regencies = scope_regencies(info.scope, wilayah)
+    regencies = scope_regencies(info.scope_codes, wilayah)
     scope = "+".join(regencies)
     load = {
         "load_id": f"{load_date.isoformat()}_{scope}",

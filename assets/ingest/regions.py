@@ -37,8 +37,8 @@ class PartitionError(ValueError):
     """The regency runs of a load do not add up to the whole scope (missing or stale regencies)."""
 
 
-def scope_regencies(declared: str | None, wilayah: pl.DataFrame) -> list[str]:
-    """The load's regencies: load.json's scope (`35.09+35.10`), else every regency the region
+def scope_regencies(declared: Sequence[str] | None, wilayah: pl.DataFrame) -> list[str]:
+    """The load's regencies: load.json's scope (`LoadInfo.scope_codes`), else every regency the region
     reference lists (by a row of its own, or of one of its districts or villages, as validation
     reads it). The reference lists the regencies of the scope (extracts.md): a scope it does not
     cover, or a reference that covers none, stops the load here, before any heavy step."""
@@ -46,7 +46,7 @@ def scope_regencies(declared: str | None, wilayah: pl.DataFrame) -> list[str]:
         raise ExtractError("wilayah.csv holds no usable region row: the load has no region reference")
     present = reference_regencies(wilayah)
     if declared:
-        regencies = sorted({s.strip() for s in declared.split("+") if s.strip()})
+        regencies = list(declared)
         unlisted = [r for r in regencies if r not in present]
         if unlisted:
             raise ExtractError(

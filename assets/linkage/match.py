@@ -463,12 +463,14 @@ def _nik_candidates(
     _log_pairs(exact.filter(same), f"{part}/nik_exact")
     exact = pl.concat([
         exact.filter(same).select("rid", "pid", agrees=pl.lit(True), short=pl.lit(False), weak=pl.lit(False)),
-        _score_pairs(exact.filter(~same).select("rid", "pid"), recs, reg, idf, f"{part}/nik_exact").select(
+        _score_pairs(exact.filter(~same).select("rid", "pid"), recs, reg, idf, f"{part}/nik_exact")
+        .with_columns(_form=_short_form(_tokens("rkey"), _tokens("pkey")))
+        .select(
             "rid", "pid",
             agrees=(pl.col("name_plain") >= agree - EPS) & pl.col("rkey").is_not_null(),
             # a name agreeing only through parts cut short is a short form (the twin check below)
-            short=_short_form(_tokens("rkey"), _tokens("pkey")) | (pl.col("name_score") >= agree - EPS),
-            weak=(pl.col("name_plain") < repair_agree - EPS) & ~_short_form(_tokens("rkey"), _tokens("pkey")),
+            short=pl.col("_form") | (pl.col("name_score") >= agree - EPS),
+            weak=(pl.col("name_plain") < repair_agree - EPS) & ~pl.col("_form"),
         ),
     ])
     # A weak agreement is searched one edit away too, for a twin bearing the record's name.
@@ -1165,6 +1167,11 @@ def _link_asset_records(
         exact.join(nameless, on="rid", how="semi").group_by("rid").agg(pl.col("pid").first())
         .join(reg.select("pid", u_nik="nik"), on="pid").select("rid", "u_nik")
     )
+    # Records held on their NIK, not linked: `AMBIGUOUS` with these candidates and this note.
+    held = pl.concat([
+        unnamed.select("rid", h_cands=pl.concat_list("u_nik"), h_note=pl.lit(NAME_MISSING)),
+        twins.select("rid", h_cands="t_cands", h_note=pl.lit(NIK_TWIN)),
+    ])
     conflict = exact.filter(~pl.col("agrees")).join(nameless, on="rid", how="anti").select("rid").unique(
     ).with_columns(conflict=pl.lit(True))
     rep_ok = _sole_repair(repaired.join(exact_ok, on="rid", how="anti").join(owned, on="rid", how="anti"))
@@ -1200,8 +1207,7 @@ def _link_asset_records(
         .join(nik_links, on="rid", how="left")
         .join(conflict, on="rid", how="left")
         .join(owned.select("rid", "owned"), on="rid", how="left")
-        .join(unnamed, on="rid", how="left")
-        .join(twins, on="rid", how="left")
+        .join(held, on="rid", how="left")
         .join(names, on="rid", how="left")
     )
     outcome = pl.col("outcome")
@@ -1210,14 +1216,13 @@ def _link_asset_records(
     out_scope = ~pl.col("in_scope") & ~by_nik
     linked_by_name = outcome.is_in(["ACCEPT", "CANDIDATE"])
     is_owned = pl.col("owned").fill_null(False)
-    is_unnamed = pl.col("u_nik").is_not_null() & ~by_nik
-    is_twin = pl.col("t_cands").is_not_null()
+    # (a held record has neither a NIK link nor an owner whose row was rejected)
+    is_held = pl.col("h_note").is_not_null()
     method = (
         pl.when(is_company).then(pl.lit(UNLINKED))
-        .when(is_twin).then(pl.lit(AMBIGUOUS))
+        .when(is_held).then(pl.lit(AMBIGUOUS))
         .when(by_nik).then(pl.col("l_method"))
         .when(is_owned).then(pl.lit(UNLINKED))
-        .when(is_unnamed).then(pl.lit(AMBIGUOUS))
         .when(out_scope).then(pl.lit(UNLINKED))
         .when(linked_by_name).then(pl.lit(NAME_MATCH))
         .when(outcome == "AMBIGUOUS").then(pl.lit(AMBIGUOUS))
@@ -1226,9 +1231,8 @@ def _link_asset_records(
     conflict_note = pl.col("conflict").fill_null(False)
     note = (
         pl.when(is_company).then(pl.lit(COMPANY_NPWP))
-        .when(is_twin).then(pl.lit(NIK_TWIN))
+        .when(is_held).then(pl.col("h_note"))
         .when(is_owned).then(pl.lit(OWNER_ROW_REJECTED))
-        .when(is_unnamed).then(pl.lit(NAME_MISSING))
         .when(out_scope).then(pl.lit(OUT_OF_SCOPE))
         .when(conflict_note).then(pl.lit(NIK_NAME_CONFLICT))
         .when(by_nik).then(pl.lit(None, dtype=pl.String))
@@ -1247,8 +1251,7 @@ def _link_asset_records(
         score=pl.when(pl.col("method").is_in([NIK_EXACT, NIK_REPAIRED])).then(1.0)
         .when(pl.col("method").is_in([NAME_MATCH, AMBIGUOUS])).then(pl.col("best")),
         note="note",
-        candidates=pl.when(pl.col("note") == NAME_MISSING).then(pl.concat_list(pl.col("u_nik")))
-        .when(pl.col("note") == NIK_TWIN).then(pl.col("t_cands"))
+        candidates=pl.when(is_held).then(pl.col("h_cands"))
         .when(pl.col("method") == AMBIGUOUS).then(pl.col("close"))
         .when((pl.col("method") == NAME_MATCH) & (outcome == "CANDIDATE"))
         .then(pl.concat_list(pl.col("best_nik"))),

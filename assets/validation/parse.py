@@ -139,9 +139,8 @@ def _parse_number(expr: pl.Expr) -> pl.Expr:
 
 def _number_rule(expr: pl.Expr, positive: bool, whole: bool = False, maximum: float | None = None) -> pl.Expr:
     s = _number_text(expr)
-    v = _parse_number(expr)
-    if whole:  # judged as it is kept: in whole units
-        v = v.round(0)
+    read = _parse_number(expr)
+    v = read.round(0) if whole else read  # judged as it is kept: in whole units
     out = (
         pl.when(s.is_null())
         .then(pl.lit(None, dtype=pl.String))
@@ -152,7 +151,7 @@ def _number_rule(expr: pl.Expr, positive: bool, whole: bool = False, maximum: fl
         out = out.when(v <= 0).then(pl.lit(rules.NOT_POSITIVE))
     # judged on the number as read, not rounded: one past Int64 has no whole value
     if maximum is not None:
-        out = out.when(_parse_number(expr) > maximum).then(pl.lit(rules.NUMBER_TOO_LARGE))
+        out = out.when(read > maximum).then(pl.lit(rules.NUMBER_TOO_LARGE))
     return out.otherwise(pl.lit(None, dtype=pl.String))
 
 
