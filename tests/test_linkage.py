@@ -696,25 +696,56 @@ def _spread(n: int, name: str, start: int = 500) -> list[dict]:
                    village=f"35.10.15.{3000 + i - start}") for i in range(start, start + n)]
 
 
-def test_holders_from_afar_weigh_alike_in_a_small_and_a_large_village():
-    # Half the holders found by NIK live in another district. BUDI SANTOSO is borne by Budi in
-    # V1 and by one person far away, in a registry of 200 villages: the odds that the parcel
-    # is the far namesake's are 0.87 x 2 / 201, under MAX_ELSEWHERE_ODDS: linked to Budi.
+def test_holders_from_afar_are_taken_spread_as_the_registry_where_no_record_shows_from_where():
+    # Half the holders found by NIK live in another district, but none of them holds a parcel
+    # in V1's district: where its holders from afar live is unknown, and they are taken to be
+    # spread as the registry's persons are. BUDI SANTOSO is borne by Budi in V1 and by one
+    # person far away, among 500 persons of other districts: the odds that the parcel is the
+    # far namesake's, about 0.87 x 1 / 500 x 5 (V1's district houses 5 persons per village),
+    # stay under MAX_ELSEWHERE_ODDS: linked to Budi.
     local = [parcel(f"351012000001{i:02d}", "SITI AMINAH", SITI) for i in range(30)]
     away = [parcel(f"351012000002{i:02d}", "SITI AMINAH", SITI, KODE_WILAYAH=V3) for i in range(30)]
     t = tanah(parcel("35101200000001", "BUDI SANTOSO"), *local, *away)
-    reg = pl.concat([REGISTRY, penduduk(*_spread(1, "BUDI SANTOSO", 700), *_spread(199, "PARTO"))])
+    reg = pl.concat([REGISTRY, penduduk(*_spread(1, "BUDI SANTOSO", 1000), *_spread(499, "PARTO"))])
     a = row(link(t, reg=reg), "tanah", "35101200000001")
     assert (a["method"], a["nik"], a["score"]) == (NAME_MATCH, BUDI, 1.0)
-    # Three hundred more villagers in V1 bring Budi no more namesakes from afar: a holder from
-    # another district holds a parcel in a large village no more often than in a small one.
-    crowd = pl.concat([reg, penduduk(*_crowd(300, "PARTO", V1, 2000))])
-    b = row(link(t, reg=crowd), "tanah", "35101200000001")
-    assert (b["method"], b["nik"], b["score"]) == (NAME_MATCH, BUDI, 1.0)
-    # Three more namesakes far away do: 0.87 x 5 / 201 is above it.
-    more = pl.concat([reg, penduduk(*_spread(3, "BUDI SANTOSO", 800))])
+    # Three more namesakes far away lift them above it.
+    more = pl.concat([reg, penduduk(*_spread(3, "BUDI SANTOSO", 1100))])
     c = row(link(t, reg=more), "tanah", "35101200000001")
     assert (c["method"], c["nik"], c["note"]) == (AMBIGUOUS, None, NAMESAKE_ELSEWHERE)
+
+
+NEXT_DOOR = "35.10.13.2001"  # a village of the district V1's holders from afar live in
+FAR = "35.10.15.2001"  # a village of a district none of them lives in
+
+
+def test_namesakes_in_the_district_holders_come_from_weigh_more():
+    # The NIK-linked records of V1's district show where its holders from other districts live:
+    # 20 of its parcels are held from NEXT_DOOR, none from FAR. One BUDI SANTOSO next door
+    # may well hold a parcel in V1; one in FAR hardly.
+    holders = _crowd(20, "PARTO WIYONO", NEXT_DOOR, 3000)
+    local = [parcel(f"351012000001{i:02d}", "SITI AMINAH", SITI) for i in range(60)]
+    from_next_door = [parcel(f"351012000003{i:02d}", "PARTO WIYONO", h["NIK"]) for i, h in enumerate(holders)]
+    budi = parcel("35101200000001", "BUDI SANTOSO")
+    t = tanah(budi, *local, *from_next_door)
+    base = [*holders, *_crowd(100, "SUPRAPTO", NEXT_DOOR, 4000), *_crowd(200, "SUPRAPTO", FAR, 5000)]
+    namesake = {"NIK": "3510130101790001", "NAMA_LGKP": "BUDI SANTOSO"}
+    for where, held in [(NEXT_DOOR, True), (FAR, False)]:
+        reg = pl.concat([REGISTRY, penduduk(*base, person(namesake["NIK"], "3510130101900001",
+                                                          namesake["NAMA_LGKP"], village=where))])
+        a = row(link(t, reg=reg), "tanah", "35101200000001")
+        if held:
+            assert (a["method"], a["nik"], a["note"]) == (AMBIGUOUS, None, NAMESAKE_ELSEWHERE)
+            assert a["candidates"] == [BUDI]
+        else:
+            assert (a["method"], a["nik"], a["score"]) == (NAME_MATCH, BUDI, 1.0)
+    # Alike in V1 and in V2, a village of the same district with one person: RATNA KUMALASARI
+    # of V2, with a namesake next door, is held as Budi is.
+    ratna = tanah(parcel("35101200000002", "RATNA KUMALASARI", KODE_WILAYAH=V2), *local, *from_next_door)
+    reg = pl.concat([REGISTRY, penduduk(*base, person("3510135010880001", "3510130101900002",
+                                                      "RATNA KUMALASARI", village=NEXT_DOOR))])
+    r = row(link(ratna, reg=reg), "tanah", "35101200000002")
+    assert (r["method"], r["note"], r["candidates"]) == (AMBIGUOUS, NAMESAKE_ELSEWHERE, [RATNA])
 
 
 def test_at_most_fifty_pairs_are_compared_per_record():

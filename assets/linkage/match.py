@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from contextvars import ContextVar
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -83,6 +84,9 @@ OTHER_VILLAGE = -0.10  # a name candidate living in another village than the rec
 ELSEWHERE_PRIOR_N = 20  # pseudo-records (none from elsewhere) added to that share's estimate
 ELSEWHERE_Z = 1.645  # ...and the share taken at this many standard errors above it (one-sided 95 %)
 MAX_ELSEWHERE_ODDS = 0.01  # name-only acceptance: odds that a holder from elsewhere bears the name
+# Pseudo-records of the registry-wide spread added to the NIK-linked records that show which
+# districts a district's holders from other districts live in (`_near_flow_counts`)
+FLOW_PRIOR_N = 2
 # List the district's namesakes beside the villager of a record held for namesakes elsewhere?
 # Each is a candidate household that the record may send to review (docs/linkage.md).
 LIST_DISTRICT_NAMESAKES = False
@@ -731,7 +735,7 @@ def _decide(scored: pl.DataFrame, accept: float, review: float, margin: float) -
 def _name_pass(
     recs: pl.DataFrame, rkeys: pl.DataFrame, reg: pl.DataFrame, pkeys: pl.DataFrame,
     idf: pl.DataFrame, level: str, cap: int, accept: float, review: float, margin: float,
-    commonness: pl.DataFrame, spent: pl.DataFrame, counts: dict, before: pl.DataFrame | None = None,
+    elsewhere: Elsewhere, spent: pl.DataFrame, counts: dict, before: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Candidates of one block level, scored and decided: (decisions, scored pairs).
 
@@ -765,14 +769,14 @@ def _name_pass(
         sub = _with_elsewhere_odds(
             scored[near].select("rid", "pkey", "rkey", "r_village", "r_rt", "r_rw", "born_by")
             .join(recs.select("rid", "stratum"), on="rid", how="left", maintain_order="left"),
-            counts, commonness,
+            counts, elsewhere,
         )
         odds = odds.scatter(near, sub["odds"])
         uv = uv.scatter(near, sub["_uv"].cast(pl.UInt32))
     scored = scored.with_columns(odds, uv)
-    elsewhere = pl.col("odds") > MAX_ELSEWHERE_ODDS
-    held = elsewhere & (score >= accept - EPS)
-    score = pl.when(elsewhere).then(pl.min_horizontal(score, pl.lit(cap))).otherwise(score)
+    suspect = pl.col("odds") > MAX_ELSEWHERE_ODDS
+    held = suspect & (score >= accept - EPS)
+    score = pl.when(suspect).then(pl.min_horizontal(score, pl.lit(cap))).otherwise(score)
     scored = scored.with_columns(
         score=score.clip(0.0, 1.0).round(4), held=held, unlisted=held & (pl.col("_uv") > 0)
     ).select("rid", "nik", "no_kk", "score", "held", "unlisted")
@@ -781,29 +785,44 @@ def _name_pass(
     return _decide(scored, accept, review, margin), scored
 
 
+class Elsewhere(NamedTuple):
+    """What the NIK-linked records tell of holders living elsewhere (`_elsewhere_share`).
+
+    `shares`: per stratum, `p_district` (another village of the record's district), `p_near`
+    (a registry person of another district) and `p_out` (a NIK nobody's in the registry).
+    `flows`: per source (`src`), record district (`_rd`) and holder district (`_pd`), the
+    records linked from there (`_k`) and from any other district (`_nd`)."""
+    shares: pl.DataFrame
+    flows: pl.DataFrame
+
+
 def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
-                     unknown: pl.DataFrame) -> pl.DataFrame:
+                     unknown: pl.DataFrame) -> Elsewhere:
     """Per stratum (vehicles; land per PENGGUNAAN: a house plot lies where its holder lives far
     more often than a sawah), how often a record's holder lives elsewhere, from the records in
     scope that carry a valid NIK: `p_district` the share NIK-linked to a person of another
-    village of the record's district; `p_far` the share linked to a person of another district,
-    or whose NIK is nobody's in the registry (`unknown`: a holder from another regency, or one
-    whose registry row was rejected: where such a person lives is often what was wrong with the
-    row). Shrunk towards 0 by ELSEWHERE_PRIOR_N pseudo-records, so
+    village of the record's district; `p_near` the share linked to a person of another district;
+    `p_out` the share whose NIK is nobody's in the registry (`unknown`: a holder from another
+    regency, or one whose registry row was rejected: where such a person lives is often what was
+    wrong with the row). Each is shrunk towards 0 by ELSEWHERE_PRIOR_N pseudo-records, so
     that a handful of NIK links does not make every name suspect, then taken at its upper
     bound, ELSEWHERE_Z standard errors above (a share with none from elsewhere stays 0): the
     records matched by name are those without a NIK, a sample the NIK-bearing ones stand for
     only roughly (older certificates, holders from elsewhere), and a doubt holds a record for a
-    field check where a low guess would link it."""
+    field check where a low guess would link it.
+
+    And per source and district, which districts its holders from other districts live in
+    (`flows`): land held from another district is mostly held from next door."""
     linked = exact.join(recs.select("rid", "stratum", "village"), on="rid").join(
         reg.select("pid", p_village="village"), on="pid"
     )
     away = pl.col("village") != pl.col("p_village")
     same_d = away & (pl.col("village").str.slice(0, 8) == pl.col("p_village").str.slice(0, 8))
     counts = pl.concat([
-        linked.select("stratum", _d=same_d.cast(pl.Int64), _f=(away & ~same_d).cast(pl.Int64)),
+        linked.select("stratum", _d=same_d.cast(pl.Int64), _n=(away & ~same_d).cast(pl.Int64),
+                      _o=pl.lit(0, pl.Int64)),
         unknown.join(recs.select("rid", "stratum"), on="rid").select(
-            "stratum", _d=pl.lit(0, pl.Int64), _f=pl.lit(1, pl.Int64)),
+            "stratum", _d=pl.lit(0, pl.Int64), _n=pl.lit(0, pl.Int64), _o=pl.lit(1, pl.Int64)),
     ])
     m = pl.len() + ELSEWHERE_PRIOR_N
 
@@ -811,10 +830,18 @@ def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
         p = pl.col(hits).sum() / m
         return p + ELSEWHERE_Z * (p * (1.0 - p) / m).sqrt()
 
-    share = counts.group_by("stratum").agg(p_district=upper("_d"), p_far=upper("_f"))
-    return recs.select(pl.col("stratum").unique()).join(share, on="stratum", how="left").select(
-        "stratum", p_district=pl.col("p_district").fill_null(0.0), p_far=pl.col("p_far").fill_null(0.0)
+    share = counts.group_by("stratum").agg(p_district=upper("_d"), p_near=upper("_n"), p_out=upper("_o"))
+    shares = recs.select(pl.col("stratum").unique()).join(share, on="stratum", how="left").select(
+        "stratum", *(pl.col(c).fill_null(0.0) for c in ("p_district", "p_near", "p_out"))
     )
+    flows = (
+        linked.filter(away & ~same_d)
+        .group_by(src=pl.col("stratum").str.split("/").list.first(),
+                  _rd=pl.col("village").str.slice(0, 8), _pd=pl.col("p_village").str.slice(0, 8))
+        .agg(_k=pl.len())
+        .with_columns(_nd=pl.col("_k").sum().over("src", "_rd"))
+    )
+    return Elsewhere(shares, flows)
 
 
 def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame, places: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -845,6 +872,9 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame, places: pl.DataFrame
         out[name] = per_day.group_by(*by).agg(pl.col("_n").sum())
         out[f"{name}_by_birth"] = per_day if name in _LOCAL else _running(per_day, by)
     out["unlisted_at"] = places
+    # uncut by `_counts_of_districts`: a district's holders from elsewhere live in other districts
+    out["in_d_all"], out["in_d_all_by_birth"] = out["in_d"], out["in_d_by_birth"]
+    out["pop_d"] = reg.group_by(_pd=pl.col("village").str.slice(0, 8)).agg(_pop=pl.len())
     return out
 
 
@@ -902,14 +932,18 @@ _COUNTED = {"counts": ["_kh"], "in_d": ["_kh", "_dh"], "in_v": ["_kh", "_dh", "_
 _LOCAL = ("in_d", "in_v")
 
 
-def _counts_of_districts(counts: dict, districts: pl.Series) -> dict:
+def _counts_of_districts(counts: dict, districts: pl.Series, flows: pl.DataFrame) -> dict:
     """`counts` (`_name_counts`) with the per-district and per-village counts cut to `districts`:
-    a group of records asks about its own districts and villages only."""
+    a group of records asks about its own districts and villages only, and about the districts
+    their holders from other districts live in (`flows`: `Elsewhere.flows`)."""
     dh = districts.unique().hash(7).implode()
     local = dict(counts)
     for name in _LOCAL:
         for table in (name, f"{name}_by_birth"):
             local[table] = counts[table].filter(pl.col("_dh").is_in(dh))
+    homes = flows.filter(pl.col("_rd").is_in(districts.unique().implode()))["_pd"].unique().hash(7).implode()
+    for table in ("in_d_all", "in_d_all_by_birth"):
+        local[table] = counts[table].filter(pl.col("_dh").is_in(homes))
     return local
 
 
@@ -940,40 +974,86 @@ def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
                   nulls_equal=True).select("_c", "_cd", "_cv")
 
 
-def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, share: pl.DataFrame) -> pl.DataFrame:
+def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, elsewhere: Elsewhere) -> pl.DataFrame:
     """Add `odds`: that a record of this name in this village belongs to a holder from elsewhere
     rather than to the village's namesake.
 
-    With p = p_district + p_far: from another village of the same district, the district's
-    other villages hold `_cd` persons bearing the candidate's name, known exactly from the
-    registry, each holding a record here with odds p_district/(1-p) / (villages of the district
-    - 1); from farther away, the holders from other districts and regencies bear the name as
-    often as the registry's persons do and hold parcels in any village alike, whatever its
-    population: λ = registry count / villages in the registry, with odds p_far/(1-p) × λ (a
-    village's own holders grow with its population, those from afar do not: docs/linkage.md).
+    With q = 1 - p_district - p_near - p_out (`Elsewhere.shares`, per stratum):
+
+    - from another village of the same district: the district's other villages hold `_cd`
+      persons bearing the candidate's name, known exactly from the registry, each holding a
+      record here with odds p_district/q / (villages of the district - 1);
+    - from another district of the registry: the districts the record district's NIK-linked
+      holders from other districts live in (`Elsewhere.flows`, with FLOW_PRIOR_N pseudo-records
+      spread as the registry's persons are), each with the share of those holders it houses,
+      times the share of its persons bearing the name (`_near_flow_counts`), times the persons
+      of an average village of the record's district (a holder from another district holds a
+      parcel in any village of it alike, whatever its population), times p_near/q;
+    - from outside the registry (another regency): they bear the name as often as the
+      registry's persons do and hold parcels in any village alike: λ = registry count /
+      villages in the registry, with odds p_out/q × λ (a village's own holders grow with its
+      population, those from afar do not: docs/linkage.md).
+
     Each person of a rejected registry row who may hold the record as much as the candidate
     (`_uv`, kept in the output: `_possible_holders`, bearing the candidate's name or the record's)
     adds odds 1."""
-    villages, n_vill = counts["villages"], counts["n_vill"]
-    q = (1.0 - pl.col("p_district") - pl.col("p_far")).clip(EPS, 1.0)
+    villages, n_vill, n_all = counts["villages"], counts["n_vill"], counts["n"]
+    q = (1.0 - pl.col("p_district") - pl.col("p_near") - pl.col("p_out")).clip(EPS, 1.0)
     scored = scored.with_columns(_d=pl.col("r_village").str.slice(0, 8))
     scored = scored.hstack(_counts_born_by(scored, counts))
     scored = scored.hstack([_unlisted_holders(scored, counts["unlisted_at"]).alias("_uv")])
+    scored = scored.hstack(_near_flow_counts(scored, counts, elsewhere.flows))
+    # the registry's spread: namesakes outside the record's district per person living there
+    spread = (pl.col("_c") - pl.col("_cd").fill_null(0)).clip(0, None) / (n_all - pl.col("_pop")).clip(1, None)
+    w = pl.col("_nd") / (pl.col("_nd") + FLOW_PRIOR_N)
     return (
-        scored.join(share, on="stratum", how="left", maintain_order="left")
+        scored.join(elsewhere.shares, on="stratum", how="left", maintain_order="left")
         .join(n_vill, on="_d", how="left", maintain_order="left")
+        .join(counts["pop_d"], left_on="_d", right_on="_pd", how="left", maintain_order="left")
+        .with_columns(_pop=pl.col("_pop").fill_null(0))
+        .with_columns(_near=w * pl.col("_flow") + (1.0 - w) * spread)
         # namesakes living in the district's other villages than the record's
         .with_columns(_cd=(pl.col("_cd").fill_null(0) - pl.col("_cv").fill_null(0)).clip(0, None))
         .with_columns(
             odds=(
                 pl.col("p_district") / q * pl.col("_cd")
                 / (pl.col("_nv") - 1).clip(1, None)
-                + pl.col("p_far") / q * pl.col("_c") / villages
+                + pl.col("p_near") / q * pl.col("_near") * pl.col("_pop") / pl.col("_nv").clip(1, None)
+                + pl.col("p_out") / q * pl.col("_c") / villages
             ).fill_null(0.0)
         )
         .with_columns(odds=pl.col("odds") + pl.col("_uv"))
-        .drop("_c", "p_far", "p_district", "_d", "_cd", "_nv", "_cv")
+        .drop("_c", "p_near", "p_out", "p_district", "_d", "_cd", "_nv", "_cv", "_flow", "_nd", "_pop", "_near")
     )
+
+
+def _near_flow_counts(scored: pl.DataFrame, counts: dict, flows: pl.DataFrame) -> pl.DataFrame:
+    """For each row of `scored` (same order): `_flow`, the sum over the districts its record
+    district's holders from other districts live in (`flows` of its source) of the share of
+    those holders from there times the share of the persons there bearing the candidate's name
+    (`pkey`), born on or before the record's `born_by`; `_nd`, how many such holders the shares
+    rest on (0: none known, `_flow` 0)."""
+    rows = scored.select(
+        src=pl.col("stratum").str.split("/").list.first(), _rd="_d",
+        _kh=pl.col("pkey").hash(7), _cut="born_by",
+    ).with_row_index("_i")
+    asked = rows.join(flows, on=["src", "_rd"]).with_columns(_dh=pl.col("_pd").hash(7))
+    table = counts["in_d_all_by_birth"].join(asked.select("_kh", "_dh").unique(), on=["_kh", "_dh"], how="semi")
+    dated = asked.filter(pl.col("_cut").is_not_null()).sort("_cut").join_asof(
+        _running(table, ["_kh", "_dh"]), left_on="_cut", right_on="_b", by=["_kh", "_dh"],
+        strategy="backward", check_sortedness=False,
+    ).drop("_b")
+    undated = asked.filter(pl.col("_cut").is_null()).join(counts["in_d_all"], on=["_kh", "_dh"], how="left")
+    per = (
+        pl.concat([dated, undated], how="vertical_relaxed")
+        .join(counts["pop_d"], on="_pd", how="left")
+        .group_by("_i")
+        .agg(_flow=(pl.col("_k") / pl.col("_nd") * pl.col("_n").fill_null(0)
+                    / pl.col("_pop").fill_null(0).clip(1, None)).sum(),
+             _nd=pl.col("_nd").first())
+    )
+    return rows.select("_i").join(per, on="_i", how="left", maintain_order="left").select(
+        pl.col("_flow").fill_null(0.0), pl.col("_nd").fill_null(0).cast(pl.Float64))
 
 
 def _unlisted_holders(scored: pl.DataFrame, places: pl.DataFrame) -> pl.Series:
@@ -991,7 +1071,7 @@ def _unlisted_holders(scored: pl.DataFrame, places: pl.DataFrame) -> pl.Series:
 
 def _name_links(
     recs: pl.DataFrame, reg: pl.DataFrame, idf: pl.DataFrame,
-    accept: float, review: float, margin: float, commonness: pl.DataFrame, spent: pl.DataFrame,
+    accept: float, review: float, margin: float, elsewhere: Elsewhere, spent: pl.DataFrame,
     unlisted: pl.DataFrame, places: pl.DataFrame,
 ) -> pl.DataFrame:
     """Village pass, then a district pass for records the village did not settle. `unlisted`: the
@@ -1015,7 +1095,7 @@ def _name_links(
     recs = recs.join(chunk_of, on="district", how="left").with_columns(pl.col("_chunk").fill_null(0))
     out = in_threads(
         lambda part: _name_links_chunk(part.drop("_chunk"), reg, pkeys, idf, accept, review, margin,
-                                       commonness, spent, _counts_of_districts(counts, part["district"])),
+                                       elsewhere, spent, _counts_of_districts(counts, part["district"], elsewhere.flows)),
         recs.partition_by("_chunk", maintain_order=True),
         GROUPS_AT_ONCE,
     )
@@ -1027,7 +1107,7 @@ def _name_links(
 
 def _name_links_chunk(
     recs: pl.DataFrame, reg: pl.DataFrame, pkeys: pl.DataFrame, idf: pl.DataFrame,
-    accept: float, review: float, margin: float, commonness: pl.DataFrame, spent: pl.DataFrame,
+    accept: float, review: float, margin: float, elsewhere: Elsewhere, spent: pl.DataFrame,
     counts: dict,
 ) -> pl.DataFrame:
     rkeys = _name_keys(recs, "rid")
@@ -1037,7 +1117,7 @@ def _name_links_chunk(
     pkeys = pkeys.join(reg.select("pid"), on="pid", how="semi")
     village, v_scored = _name_pass(
         recs, rkeys, reg, pkeys, idf, "village", VILLAGE_KEY_CAP, accept, review, margin,
-        commonness, spent, counts,
+        elsewhere, spent, counts,
     )
     spent = pl.concat([
         spent.select("rid", pl.col("spent").cast(pl.UInt32)),
@@ -1065,7 +1145,7 @@ def _name_links_chunk(
     rest = recs.join(settled.select("rid"), on="rid", how="anti")
     district, _ = _name_pass(
         rest, rkeys, reg, pkeys, idf, "district", DISTRICT_KEY_CAP, accept, review, margin,
-        commonness, spent, counts, before=v_scored,
+        elsewhere, spent, counts, before=v_scored,
     )
     # The district wins where it accepts, where the village had nothing to offer, or where the
     # village's best was held for namesakes elsewhere (the district lists them beside it).
@@ -1196,11 +1276,11 @@ def _link_asset_records(
         pl.col("nik").is_not_null() & pl.col("in_scope") & (pl.col("source") == "tanah")
     ).select("rid").join(
         exact.select("rid"), on="rid", how="anti").join(rep_ok.select("rid"), on="rid", how="anti")
-    commonness = _elsewhere_share(
+    elsewhere = _elsewhere_share(
         persons.filter(pl.col("in_scope")), exact.filter("agrees").join(twins.select("rid"), on="rid", how="anti"),
         reg, unknown,
     )
-    names = _name_links(to_name, reg, idf, accept, review, margin, commonness, spent, unlisted, places)
+    names = _name_links(to_name, reg, idf, accept, review, margin, elsewhere, spent, unlisted, places)
 
     out = (
         recs.select("rid", "source", "row_number", "record_id", "npwp", "in_scope")
