@@ -846,7 +846,8 @@ def _elsewhere_share(recs: pl.DataFrame, exact: pl.DataFrame, reg: pl.DataFrame,
 
 def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame, places: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The registry's counts `_with_elsewhere_odds` needs, computed once per load: persons
-    (`n`), villages (`villages`), villages per district (`n_vill`), and persons per name key
+    (`n`), villages (`villages`), villages and persons per district (`districts`: `_d`, `_nv`,
+    `_pop`), and persons per name key
     (`counts`), per key and district (`in_d`) and per key and village (`in_v`), counting the
     persons of rejected rows (`unlisted`: key, village, born) too, and those alone one row each
     with where they may live (`unlisted_at`: `places`, `_unlisted_places`); each both in all (`_n`
@@ -865,16 +866,14 @@ def _name_counts(reg: pl.DataFrame, unlisted: pl.DataFrame, places: pl.DataFrame
     out: dict = {
         "n": max(reg.height, 1),
         "villages": max(reg["village"].n_unique(), 1),
-        "n_vill": reg.group_by(_d=pl.col("village").str.slice(0, 8)).agg(_nv=pl.col("village").n_unique()),
+        "districts": reg.group_by(_d=pl.col("village").str.slice(0, 8)).agg(
+            _nv=pl.col("village").n_unique(), _pop=pl.len()),
     }
     for name, by in _COUNTED.items():
         per_day = everyone.group_by(*by, "_b").agg(_n=pl.len())
         out[name] = per_day.group_by(*by).agg(pl.col("_n").sum())
         out[f"{name}_by_birth"] = per_day if name in _LOCAL else _running(per_day, by)
     out["unlisted_at"] = places
-    # uncut by `_counts_of_districts`: a district's holders from elsewhere live in other districts
-    out["in_d_all"], out["in_d_all_by_birth"] = out["in_d"], out["in_d_by_birth"]
-    out["pop_d"] = reg.group_by(_pd=pl.col("village").str.slice(0, 8)).agg(_pop=pl.len())
     return out
 
 
@@ -935,19 +934,35 @@ _LOCAL = ("in_d", "in_v")
 def _counts_of_districts(counts: dict, districts: pl.Series, flows: pl.DataFrame) -> dict:
     """`counts` (`_name_counts`) with the per-district and per-village counts cut to `districts`:
     a group of records asks about its own districts and villages only, and about the districts
-    their holders from other districts live in (`flows`: `Elsewhere.flows`)."""
-    dh = districts.unique().hash(7).implode()
+    their holders from other districts live in (`flows`: `Elsewhere.flows`), as `homes` and
+    `homes_by_birth` (the per-district counts of those districts)."""
+    districts = districts.unique()
+    dh = districts.hash(7).implode()
     local = dict(counts)
     for name in _LOCAL:
         for table in (name, f"{name}_by_birth"):
             local[table] = counts[table].filter(pl.col("_dh").is_in(dh))
-    homes = flows.filter(pl.col("_rd").is_in(districts.unique().implode()))["_pd"].unique().hash(7).implode()
-    for table in ("in_d_all", "in_d_all_by_birth"):
-        local[table] = counts[table].filter(pl.col("_dh").is_in(homes))
+    homes = flows.filter(pl.col("_rd").is_in(districts.implode()))["_pd"].unique().hash(7).implode()
+    local["homes"], local["homes_by_birth"] = (
+        counts[table].filter(pl.col("_dh").is_in(homes)) for table in ("in_d", "in_d_by_birth"))
     return local
 
 
 _COUNT_COLUMN = {"counts": "_c", "in_d": "_cd", "in_v": "_cv"}
+
+
+def _born_by(rows: pl.DataFrame, by: list[str], by_birth: pl.DataFrame, totals: pl.DataFrame,
+             per_day: bool) -> pl.DataFrame:
+    """`rows` (the `by` columns and `_cut`, in any order) with `_n`: the persons of their group
+    born on or before `_cut` (`by_birth`: `by`, `_b`, `_n`, persons born on `_b` with `per_day`,
+    else already running), or all of them (`totals`) where `_cut` is null."""
+    dated = rows.filter(pl.col("_cut").is_not_null()).sort("_cut")
+    # only the groups asked for (an as-of join hashes its whole right side each time)
+    asked = by_birth.join(dated.select(by).unique(), on=by, how="semi", maintain_order="left")
+    dated = dated.join_asof(_running(asked, by) if per_day else asked, left_on="_cut", right_on="_b", by=by,
+                            strategy="backward", check_sortedness=False).drop("_b")
+    undated = rows.filter(pl.col("_cut").is_null()).join(totals, on=by, how="left")
+    return pl.concat([dated, undated], how="vertical_relaxed")
 
 
 def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
@@ -958,18 +973,9 @@ def _counts_born_by(scored: pl.DataFrame, counts: dict) -> pl.DataFrame:
     q = scored.select(_kh=pl.col("pkey").hash(7), _dh=pl.col("_d").hash(7), _vh=pl.col("r_village").hash(7),
                       _cut=pl.col("born_by"))
     distinct = q.unique()
-    dated = distinct.filter(pl.col("_cut").is_not_null()).sort("_cut")
-    undated = distinct.filter(pl.col("_cut").is_null())
     for name, by in _COUNTED.items():
-        col = _COUNT_COLUMN[name]
-        # only the groups asked for (an as-of join hashes its whole right side each time)
-        asked = counts[f"{name}_by_birth"].join(dated.select(by).unique(), on=by, how="semi",
-                                                maintain_order="left")
-        running = _running(asked, by) if name in _LOCAL else asked
-        dated = dated.join_asof(running, left_on="_cut", right_on="_b", by=by,
-                                strategy="backward", check_sortedness=False).drop("_b").rename({"_n": col})
-        undated = undated.join(counts[name], on=by, how="left").rename({"_n": col})
-    distinct = pl.concat([dated, undated], how="vertical_relaxed")
+        distinct = _born_by(distinct, by, counts[f"{name}_by_birth"], counts[name], name in _LOCAL).rename(
+            {"_n": _COUNT_COLUMN[name]})
     return q.join(distinct, on=["_kh", "_dh", "_vh", "_cut"], how="left", maintain_order="left",
                   nulls_equal=True).select("_c", "_cd", "_cv")
 
@@ -997,7 +1003,7 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, elsewhere: Elsewher
     Each person of a rejected registry row who may hold the record as much as the candidate
     (`_uv`, kept in the output: `_possible_holders`, bearing the candidate's name or the record's)
     adds odds 1."""
-    villages, n_vill, n_all = counts["villages"], counts["n_vill"], counts["n"]
+    villages, n_all = counts["villages"], counts["n"]
     q = (1.0 - pl.col("p_district") - pl.col("p_near") - pl.col("p_out")).clip(EPS, 1.0)
     scored = scored.with_columns(_d=pl.col("r_village").str.slice(0, 8))
     scored = scored.hstack(_counts_born_by(scored, counts))
@@ -1008,8 +1014,7 @@ def _with_elsewhere_odds(scored: pl.DataFrame, counts: dict, elsewhere: Elsewher
     w = pl.col("_nd") / (pl.col("_nd") + FLOW_PRIOR_N)
     return (
         scored.join(elsewhere.shares, on="stratum", how="left", maintain_order="left")
-        .join(n_vill, on="_d", how="left", maintain_order="left")
-        .join(counts["pop_d"], left_on="_d", right_on="_pd", how="left", maintain_order="left")
+        .join(counts["districts"], on="_d", how="left", maintain_order="left")
         .with_columns(_pop=pl.col("_pop").fill_null(0))
         .with_columns(_near=w * pl.col("_flow") + (1.0 - w) * spread)
         # namesakes living in the district's other villages than the record's
@@ -1038,15 +1043,9 @@ def _near_flow_counts(scored: pl.DataFrame, counts: dict, flows: pl.DataFrame) -
         _kh=pl.col("pkey").hash(7), _cut="born_by",
     ).with_row_index("_i")
     asked = rows.join(flows, on=["src", "_rd"]).with_columns(_dh=pl.col("_pd").hash(7))
-    table = counts["in_d_all_by_birth"].join(asked.select("_kh", "_dh").unique(), on=["_kh", "_dh"], how="semi")
-    dated = asked.filter(pl.col("_cut").is_not_null()).sort("_cut").join_asof(
-        _running(table, ["_kh", "_dh"]), left_on="_cut", right_on="_b", by=["_kh", "_dh"],
-        strategy="backward", check_sortedness=False,
-    ).drop("_b")
-    undated = asked.filter(pl.col("_cut").is_null()).join(counts["in_d_all"], on=["_kh", "_dh"], how="left")
     per = (
-        pl.concat([dated, undated], how="vertical_relaxed")
-        .join(counts["pop_d"], on="_pd", how="left")
+        _born_by(asked, ["_kh", "_dh"], counts["homes_by_birth"], counts["homes"], per_day=True)
+        .join(counts["districts"].select(_pd="_d", _pop="_pop"), on="_pd", how="left")
         .group_by("_i")
         .agg(_flow=(pl.col("_k") / pl.col("_nd") * pl.col("_n").fill_null(0)
                     / pl.col("_pop").fill_null(0).clip(1, None)).sum(),
@@ -1238,8 +1237,10 @@ def _link_asset_records(
         .join(unlisted.filter(pl.col("nik").is_not_null()).select("nik").unique(), on="nik", how="semi")
         .select("rid", owned=pl.lit(True))
     )
-    exact_ok = exact.filter("agrees").join(twins.select("rid"), on="rid", how="anti").group_by("rid").agg(
-        pl.col("pid").first())
+    # the agreeing exact hits of records not held for a twin: NIK links, and what the NIK-linked
+    # records tell of holders living elsewhere (`_elsewhere_share`)
+    agreeing = exact.filter("agrees").join(twins.select("rid"), on="rid", how="anti")
+    exact_ok = agreeing.group_by("rid").agg(pl.col("pid").first())
     # A record that names nobody cannot confirm its registry NIK, nor contradict it: the NIK's
     # person is its candidate (doubtful evidence: a review, never an exclusion), not a conflict.
     nameless = persons.filter(pl.col("key").is_null()).select("rid")
@@ -1277,8 +1278,7 @@ def _link_asset_records(
     ).select("rid").join(
         exact.select("rid"), on="rid", how="anti").join(rep_ok.select("rid"), on="rid", how="anti")
     elsewhere = _elsewhere_share(
-        persons.filter(pl.col("in_scope")), exact.filter("agrees").join(twins.select("rid"), on="rid", how="anti"),
-        reg, unknown,
+        persons.filter(pl.col("in_scope")), agreeing, reg, unknown,
     )
     names = _name_links(to_name, reg, idf, accept, review, margin, elsewhere, spent, unlisted, places)
 
