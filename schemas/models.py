@@ -54,10 +54,15 @@ def _in(values: Collection[object], name: str) -> pa.Check:
     return pa.Check(check, name=name)
 
 
+def _at_most(data: PolarsData, limit: object) -> pl.LazyFrame:
+    """The check of a column whose values are at most `limit` (a missing value passes)."""
+    col = pl.col(data.key)
+    return data.lazyframe.select((col <= pl.lit(limit)) | col.is_null())
+
+
 def _not_after(limit: date, name: str = "NOT_AFTER_LOAD_DATE") -> pa.Check:
     def check(data: PolarsData) -> pl.LazyFrame:
-        col = pl.col(data.key)
-        return data.lazyframe.select((col <= pl.lit(limit)) | col.is_null())
+        return _at_most(data, limit)
 
     return pa.Check(check, name=name)
 
@@ -139,11 +144,11 @@ class TanahModel(pa.DataFrameModel):
 
     @pa.check("LUAS_M2", name=rules.NUMBER_TOO_LARGE)
     def area_at_most(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select((pl.col(data.key) <= MAX_AREA_M2) | pl.col(data.key).is_null())
+        return _at_most(data, MAX_AREA_M2)
 
     @pa.check("NJOP_PER_M2", name=rules.NUMBER_TOO_LARGE)
     def value_at_most(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select((pl.col(data.key) <= MAX_NJOP_PER_M2) | pl.col(data.key).is_null())
+        return _at_most(data, MAX_NJOP_PER_M2)
 
     @pa.check("NIK_PEMEGANG", name="NIK_STRUCTURE")
     def nik_structure(cls, data: PolarsData) -> pl.LazyFrame:
@@ -178,7 +183,7 @@ class KendaraanModel(pa.DataFrameModel):
 
     @pa.check("NILAI_JUAL", name=rules.NUMBER_TOO_LARGE)
     def value_at_most(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select((pl.col(data.key) <= MAX_NILAI_JUAL) | pl.col(data.key).is_null())
+        return _at_most(data, MAX_NILAI_JUAL)
 
     @pa.check("NIK_PEMILIK", name="NIK_STRUCTURE")
     def nik_structure(cls, data: PolarsData) -> pl.LazyFrame:
@@ -216,7 +221,7 @@ class RumahModel(pa.DataFrameModel):
 
     @pa.check("LUAS_LANTAI_M2", name=rules.NUMBER_TOO_LARGE)
     def area_at_most(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select((pl.col(data.key) <= MAX_AREA_M2) | pl.col(data.key).is_null())
+        return _at_most(data, MAX_AREA_M2)
 
     @pa.check("NIK_KEPALA", name="NIK_STRUCTURE")
     def nik_structure(cls, data: PolarsData) -> pl.LazyFrame:

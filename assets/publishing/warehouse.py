@@ -215,13 +215,13 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, con
     `constants` (the load's id and policy version: given in SQL, not repeated in the frame)."""
     columns = table_columns(table)
     given = [c for c in columns if c in frame.columns]
-    missing = [c for c in columns if c not in frame.columns and c not in constants]
+    absent = [c for c in columns if c not in frame.columns]
+    missing = [c for c in absent if c not in constants]
     if missing:
         raise ValueError(f"mart.{table}: the frame lacks columns {missing}")
     quoted = ", ".join(f'"{c}"' for c in columns)
-    values = [c for c in columns if c not in frame.columns]
     select = ", ".join(f'"{c}"' if c in frame.columns else f"${c}" for c in columns)
-    params = {c: constants[c] for c in values}
+    params = {c: constants[c] for c in absent}
     # In slices: handing a frame to DuckDB copies it to Arrow, so a whole table would be held twice.
     # Texts go as Arrow string views, Polars' own layout, which DuckDB reads: the default (large
     # strings) copied every text once more (0.5 s of the warehouse step at 1,700,000 persons).
